@@ -1,0 +1,30 @@
+export { constantTimeEqual } from './core/compare.js';
+export { generateHotp, verifyHotp, type HotpVerifyResult, type VerifyHotpOptions } from './core/hotp.js';
+export {
+  generateRecoveryCodes,
+  hashRecoveryCode,
+  normalizeRecoveryCode,
+  type GenerateRecoveryCodesOptions,
+  type HashRecoveryCodeOptions,
+} from './core/recovery.js';
+export { decodeSecret, encodeSecret, generateSecret, type GenerateSecretOptions, type Secret } from './core/secret.js';
+export {
+  generateTotp,
+  timeStep,
+  verifyTotp,
+  type TotpOptions,
+  type TotpVerifyResult,
+  type TotpWindow,
+  type VerifyTotpOptions,
+} from './core/totp.js';
+export {
+  buildOtpauthUri,
+  parseOtpauthUri,
+  type OtpauthUri,
+  type OtpauthUriParams,
+  type ParseOtpauthUriOptions,
+} from './core/uri.js';
+export { isMfaError, MfaError, type MfaErrorCode } from './errors.js';
+export type { Algorithm } from './internal/hmac.js';
+export type { OtpOptions, TimeStepOptions } from './internal/options.js';
+export type { RandomSource } from './internal/random.js';

@@ -1,0 +1,73 @@
+import { assertFinite, assertInteger, assertOptions, describe } from './assert.js';
+import type { Algorithm } from './hmac.js';
+
+/** Options shared by HOTP and TOTP. */
+export interface OtpOptions {
+  /** HMAC hash (RFC 6238 §1.2). @default 'SHA1' */
+  algorithm?: Algorithm;
+  /** Code length, 6–10 (RFC 4226 §5.3 requires at least 6). @default 6 */
+  digits?: number;
+  /** Accept secrets shorter than 16 bytes, e.g. imported 10-byte legacy secrets. @default false */
+  allowShortSecret?: boolean;
+}
+
+/** Options shared by {@link generateTotp}, {@link verifyTotp} and {@link timeStep}. */
+export interface TimeStepOptions {
+  /** Time step in seconds, X in RFC 6238 §4.1. @default 30 */
+  period?: number;
+  /** Unix time in seconds at which step 0 begins, T0 in RFC 6238 §4.1. @default 0 */
+  t0?: number;
+}
+
+export interface ResolvedOtp {
+  algorithm: Algorithm;
+  digits: number;
+  allowShortSecret: boolean;
+}
+
+const ALGORITHMS: readonly Algorithm[] = ['SHA1', 'SHA256', 'SHA512'];
+export const MAX_WINDOW = 10;
+
+export function resolveOtp(opts: OtpOptions | undefined): ResolvedOtp {
+  assertOptions(opts);
+  const algorithm = opts?.algorithm ?? 'SHA1';
+  if (!ALGORITHMS.includes(algorithm)) {
+    throw new TypeError(`algorithm must be one of ${ALGORITHMS.join(', ')}, got ${typeof algorithm === 'string' ? JSON.stringify(algorithm) : describe(algorithm)}`);
+  }
+  const digits = opts?.digits ?? 6;
+  assertInteger(digits, 'digits', 6, 10);
+  const allowShortSecret = opts?.allowShortSecret ?? false;
+  if (typeof allowShortSecret !== 'boolean') throw new TypeError(`allowShortSecret must be a boolean, got ${describe(allowShortSecret)}`);
+  return { algorithm, digits, allowShortSecret };
+}
+
+export function resolveTimeStep(opts: TimeStepOptions | undefined): { period: number; t0: number } {
+  assertOptions(opts);
+  const period = opts?.period ?? 30;
+  assertInteger(period, 'period', 1, 0x7fffffff);
+  const t0 = opts?.t0 ?? 0;
+  assertInteger(t0, 't0', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+  return { period, t0 };
+}
+
+export function resolveNow(now: unknown): number {
+  if (now === undefined) return Date.now();
+  assertFinite(now, 'now');
+  return now;
+}
+
+/** A window as `{ past, future }` steps, each 0–10. */
+export function resolveWindow(window: unknown, name: string, fallback: number): { past: number; future: number } {
+  if (window === undefined) return { past: fallback, future: fallback };
+  if (typeof window === 'number') {
+    assertInteger(window, name, 0, MAX_WINDOW);
+    return { past: window, future: window };
+  }
+  if (typeof window === 'object' && window !== null) {
+    const { past = fallback, future = fallback } = window as { past?: unknown; future?: unknown };
+    assertInteger(past, `${name}.past`, 0, MAX_WINDOW);
+    assertInteger(future, `${name}.future`, 0, MAX_WINDOW);
+    return { past, future };
+  }
+  throw new TypeError(`${name} must be a number or { past, future }, got ${describe(window)}`);
+}

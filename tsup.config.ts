@@ -1,0 +1,34 @@
+import { defineConfig, type Options } from 'tsup';
+
+const shared: Options = {
+  entry: {
+    index: 'src/index.ts',
+    qr: 'src/qr.ts',
+    testing: 'src/testing/index.ts',
+    postgres: 'src/adapters/postgres.ts',
+    redis: 'src/adapters/redis.ts',
+  },
+  dts: true,
+  target: 'es2022',
+  platform: 'neutral',
+  treeshake: true,
+};
+
+export default defineConfig([
+  { ...shared, format: ['esm'], clean: true, splitting: true },
+  {
+    ...shared,
+    format: ['cjs'],
+    // @noble/hashes v2 and base32-encode ship ESM only. Inlining them keeps
+    // `require('mfakit')` working in runtimes without require(esm) (older Node, Jest).
+    noExternal: [/^@noble\/hashes/, 'base32-encode', 'to-data-view'],
+    outExtension: () => ({ js: '.cjs' }),
+  },
+  {
+    entry: { cli: 'src/cli.ts' },
+    format: ['esm'],
+    target: 'node20',
+    platform: 'node',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);
