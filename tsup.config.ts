@@ -1,3 +1,4 @@
+import { copyFile } from 'node:fs/promises';
 import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
@@ -15,7 +16,14 @@ const shared: Options = {
 };
 
 export default defineConfig([
-  { ...shared, format: ['esm'], clean: true, splitting: true },
+  {
+    ...shared,
+    format: ['esm'],
+    clean: true,
+    splitting: true,
+    // Ships the Postgres schema for hosts that run their own migrations.
+    onSuccess: () => copyFile('src/adapters/postgres-schema.sql', 'dist/postgres-schema.sql'),
+  },
   {
     ...shared,
     format: ['cjs'],

@@ -28,3 +28,30 @@ export { isMfaError, MfaError, type MfaErrorCode } from './errors.js';
 export type { Algorithm } from './internal/hmac.js';
 export type { OtpOptions, TimeStepOptions } from './internal/options.js';
 export type { RandomSource } from './internal/random.js';
+export { MemoryStore } from './store/memory.js';
+export type {
+  AttemptReservation,
+  AttemptState,
+  ChallengeConsumeResult,
+  ChallengeRecord,
+  FactorRecord,
+  MfaStore,
+  ThrottlePolicy,
+} from './store/types.js';
+export {
+  createMfa,
+  type BeginEnrollmentResult,
+  type ConfirmEnrollmentResult,
+  type CreateMfaOptions,
+  type Mfa,
+  type MfaEvent,
+  type MfaEventType,
+  type MfaFailure,
+  type MfaFailureReason,
+  type MfaPolicy,
+  type MfaStatus,
+  type MfaTotpOptions,
+  type MfaVerifyResult,
+  type RequiredRule,
+  type SecretKeyRing,
+} from './mfa.js';

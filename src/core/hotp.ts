@@ -35,7 +35,9 @@ const MAX_LOOK_AHEAD = 100;
 export function generateHotp(secret: Secret, counter: number, opts?: OtpOptions): string {
   const o = resolveOtp(opts);
   assertInteger(counter, 'counter', 0, Number.MAX_SAFE_INTEGER);
-  const mac = createOtpMac(o.algorithm, secretBytes(secret, o.allowShortSecret));
+  const key = secretBytes(secret, o.allowShortSecret);
+  const mac = createOtpMac(o.algorithm, key);
+  if (key !== secret) key.fill(0);
   const code = mac.truncate(counter) % (POW10[o.digits] as number);
   mac.destroy();
   return formatCode(code, o.digits);
@@ -64,8 +66,13 @@ export function verifyHotp(secret: Secret, token: string, counter: number, opts?
   assertInteger(lookAhead, 'lookAhead', 0, MAX_LOOK_AHEAD);
   const key = secretBytes(secret, o.allowShortSecret);
   const value = parseToken(token, o.digits);
-  if (value < 0) return { ok: false, reason: 'malformed' };
+  if (value < 0) {
+    if (key !== secret) key.fill(0);
+    return { ok: false, reason: 'malformed' };
+  }
   const mac = createOtpMac(o.algorithm, key);
+  // A base32 secret was decoded into our own copy; the keyed state is all we need from it.
+  if (key !== secret) key.fill(0);
   const mod = POW10[o.digits] as number;
   const last = Math.min(counter + lookAhead, Number.MAX_SAFE_INTEGER);
   let found = -1;

@@ -73,7 +73,7 @@ export function normalizeRecoveryCode(input: string): string | null {
 
 /**
  * A digest of a recovery code that is safe to store: HMAC-SHA-256 under the
- * host's `pepper`, or SHA-256 without one (NIST SP 800-63B §5.1.2.1 allows a
+ * host's `pepper`, or SHA-256 without one (NIST SP 800-63B §5.1.2.2 allows a
  * one-way function for look-up secrets of at least 112 bits). The code is
  * normalised first, so every way of typing it hashes the same.
  *

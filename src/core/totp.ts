@@ -65,7 +65,9 @@ export function generateTotp(secret: Secret, opts?: TotpOptions): string {
   const o = resolveOtp(opts);
   const step = timeStep(opts?.now, opts);
   if (step < 0) throw new RangeError('now is before t0');
-  const mac = createOtpMac(o.algorithm, secretBytes(secret, o.allowShortSecret));
+  const key = secretBytes(secret, o.allowShortSecret);
+  const mac = createOtpMac(o.algorithm, key);
+  if (key !== secret) key.fill(0);
   const code = mac.truncate(step) % (POW10[o.digits] as number);
   mac.destroy();
   return formatCode(code, o.digits);
@@ -94,9 +96,14 @@ export function verifyTotp(secret: Secret, token: string, opts?: VerifyTotpOptio
   assertInteger(afterStep, 'afterStep', -1, Number.MAX_SAFE_INTEGER);
   const key = secretBytes(secret, o.allowShortSecret);
   const value = parseToken(token, o.digits);
-  if (value < 0) return { ok: false, reason: 'malformed' };
-
+  if (value < 0) {
+    if (key !== secret) key.fill(0);
+    return { ok: false, reason: 'malformed' };
+  }
   const mac = createOtpMac(o.algorithm, key);
+  // A base32 secret was decoded into our own copy; the keyed state is all we need from it.
+  if (key !== secret) key.fill(0);
+
   const mod = POW10[o.digits] as number;
   let best = -1;
   let replayed = false;

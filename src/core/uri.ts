@@ -60,7 +60,8 @@ const MAX_URI_CHARS = 8192;
  *
  * @param params - see {@link OtpauthUriParams}
  * @returns the URI
- * @throws {TypeError|RangeError} on a missing account, a colon in issuer or account, a bad option, or a HOTP URI without `counter`
+ * @throws {TypeError|RangeError} on a missing or empty account, a colon or surrounding whitespace in issuer or
+ *   account, a lone surrogate, a bad option, or a HOTP URI without `counter`; {@link MfaError} `INVALID_SECRET`
  * @example
  * buildOtpauthUri({ issuer: 'ACME Co', account: 'jane@example.com', secret });
  * // 'otpauth://totp/ACME%20Co:jane%40example.com?secret=…&issuer=ACME%20Co'
@@ -72,13 +73,14 @@ export function buildOtpauthUri(params: OtpauthUriParams): string {
   if (type !== 'totp' && type !== 'hotp') throw new TypeError(`type must be 'totp' or 'hotp', got ${describe(type)}`);
   const { algorithm, digits, allowShortSecret } = resolveOtp(params);
   assertLabelPart(params.account, 'account');
-  if (params.account.length === 0) throw new RangeError('account must not be empty');
   if (params.issuer !== undefined) assertLabelPart(params.issuer, 'issuer');
   const secret = encodeSecret(secretBytes(params.secret, allowShortSecret));
 
-  const label = params.issuer ? `${enc(params.issuer)}:${enc(params.account)}` : enc(params.account);
+  const account = enc(params.account, 'account');
+  const issuer = params.issuer === undefined ? undefined : enc(params.issuer, 'issuer');
+  const label = issuer === undefined ? account : `${issuer}:${account}`;
   let query = `secret=${secret}`;
-  if (params.issuer) query += `&issuer=${enc(params.issuer)}`;
+  if (issuer !== undefined) query += `&issuer=${issuer}`;
   if (algorithm !== 'SHA1') query += `&algorithm=${algorithm}`;
   if (digits !== 6) query += `&digits=${digits}`;
   if (type === 'hotp') {
@@ -93,7 +95,7 @@ export function buildOtpauthUri(params: OtpauthUriParams): string {
   }
   if (params.image !== undefined) {
     assertString(params.image, 'image');
-    query += `&image=${enc(params.image)}`;
+    query += `&image=${enc(params.image, 'image')}`;
   }
   return `otpauth://${type}/${label}?${query}`;
 }
@@ -101,9 +103,19 @@ export function buildOtpauthUri(params: OtpauthUriParams): string {
 function assertLabelPart(value: unknown, name: string): asserts value is string {
   assertString(value, name);
   if (value.includes(':')) throw new RangeError(`${name} must not contain a colon (the label separator)`);
+  // Parsers trim around the label colon (Key URI Format), so such whitespace would not survive a round trip.
+  if (value.length === 0 || value.trim() !== value) {
+    throw new RangeError(`${name} must be non-empty, without leading or trailing whitespace`);
+  }
 }
 
-const enc = encodeURIComponent;
+function enc(value: string, name: string): string {
+  try {
+    return encodeURIComponent(value);
+  } catch {
+    throw new RangeError(`${name} is not well-formed Unicode (it has a lone surrogate)`);
+  }
+}
 
 /**
  * Parses an `otpauth://` URI. Tolerates what real generators emit: any case in
@@ -152,11 +164,11 @@ export function parseOtpauthUri(uri: string, opts?: ParseOtpauthUriOptions): Otp
     throw invalid(`secret: ${(e as Error).message}`);
   }
 
-  const issuerParam = params.get('issuer');
-  if (issuerParam !== undefined && labelIssuer !== undefined && issuerParam.trim() !== labelIssuer) {
+  const issuerParam = params.get('issuer')?.trim() || undefined;
+  if (issuerParam !== undefined && labelIssuer && issuerParam !== labelIssuer) {
     throw invalid('the issuer parameter does not match the label prefix');
   }
-  const issuer = issuerParam?.trim() || labelIssuer;
+  const issuer = issuerParam ?? labelIssuer;
 
   const algorithm = (params.get('algorithm') ?? 'SHA1').toUpperCase();
   if (algorithm !== 'SHA1' && algorithm !== 'SHA256' && algorithm !== 'SHA512') {

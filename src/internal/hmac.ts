@@ -1,11 +1,10 @@
-import { hmac } from '@noble/hashes/hmac.js';
 import { sha1 } from '@noble/hashes/legacy.js';
 import { sha256, sha512 } from '@noble/hashes/sha2.js';
+import { SHA1_IV, SHA1_W, sha1Compress } from './sha1.js';
+import { SHA256_IV, SHA256_W, sha256Compress, SHA512_IV, SHA512_W, sha512Compress } from './sha2.js';
 
 /** HMAC hash functions of RFC 6238 §1.2. */
 export type Algorithm = 'SHA1' | 'SHA256' | 'SHA512';
-
-const HASHES = { SHA1: sha1, SHA256: sha256, SHA512: sha512 } as const;
 
 /**
  * Computes the RFC 4226 §5.3 dynamic truncation of HMAC(key, counter) for
@@ -14,30 +13,124 @@ const HASHES = { SHA1: sha1, SHA256: sha256, SHA512: sha512 } as const;
  */
 export interface OtpMac {
   truncate(counter: number): number;
-  /** Zeroes the keyed state. */
+  /** Zeroes the keyed state and the scratch buffers. */
   destroy(): void;
 }
 
+/** One hash function as the HMAC below needs it. */
+interface Kernel {
+  /** Block schedule: the caller writes the block into the first `blockWords` words. */
+  w: Int32Array;
+  /** Words in a block: 16 (64 bytes) or 32 (128 bytes). */
+  blockWords: number;
+  /** Words in the state, which is also the digest: 5, 8 or 16. */
+  stateWords: number;
+  iv: Int32Array;
+  /** Compresses the block in `w` into the state at `src[si…]`, writing the result to `dst[di…]`. */
+  compress(src: Int32Array, si: number, dst: Int32Array, di: number): void;
+  /** Hashes a key longer than a block (RFC 2104 §2); rare, so the reference implementation does it. */
+  hashKey(key: Uint8Array): Uint8Array;
+}
+
+const KERNELS: Record<Algorithm, Kernel> = {
+  SHA1: { w: SHA1_W, blockWords: 16, stateWords: 5, iv: SHA1_IV, compress: sha1Compress, hashKey: (k) => sha1(k) },
+  SHA256: { w: SHA256_W, blockWords: 16, stateWords: 8, iv: SHA256_IV, compress: sha256Compress, hashKey: (k) => sha256(k) },
+  SHA512: { w: SHA512_W, blockWords: 32, stateWords: 16, iv: SHA512_IV, compress: sha512Compress, hashKey: (k) => sha512(k) },
+};
+
+const IPAD = 0x36363636;
+const OPAD = 0x5c5c5c5c;
+
+// One HMAC at a time runs to completion (JavaScript is single-threaded and
+// nothing here yields), so one scratch state serves every instance; it holds
+// key-derived words between calls only until destroy() zeroes it.
+const SCRATCH = /* @__PURE__ */ new Int32Array(16);
+
+class KeyedMac implements OtpMac {
+  private readonly k: Kernel;
+  /** H(K ⊕ ipad) followed by H(K ⊕ opad): the HMAC key schedule, computed once (RFC 2104 §2). */
+  private readonly keyed: Int32Array;
+
+  constructor(k: Kernel, key: Uint8Array) {
+    const n = k.stateWords;
+    const w = k.w;
+    this.k = k;
+    this.keyed = new Int32Array(2 * n);
+    if (key.length > k.blockWords * 4) {
+      const hashed = k.hashKey(key);
+      loadKeyBlock(w, k.blockWords, hashed);
+      hashed.fill(0);
+    } else {
+      loadKeyBlock(w, k.blockWords, key);
+    }
+    k.compress(k.iv, 0, this.keyed, 0);
+    for (let i = 0; i < k.blockWords; i++) w[i] = w[i]! ^ (IPAD ^ OPAD);
+    k.compress(k.iv, 0, this.keyed, n);
+    w.fill(0);
+  }
+
+  truncate(counter: number): number {
+    const k = this.k;
+    const w = k.w;
+    const n = k.stateWords;
+    const bw = k.blockWords;
+    const s = SCRATCH;
+    // Inner block: the 8-byte big-endian counter, the 0x80 pad byte, zeros, and the bit
+    // length of ipad block + counter. Counters are exact up to 2^53-1: the high word is
+    // the quotient by 2^32, never a 32-bit shift of the whole.
+    w[0] = Math.floor(counter / 0x100000000);
+    w[1] = counter | 0;
+    w[2] = 0x80000000 | 0;
+    for (let i = 3; i < bw - 1; i++) w[i] = 0;
+    w[bw - 1] = (bw * 4 + 8) * 8;
+    k.compress(this.keyed, 0, s, 0);
+    // Outer block: the inner digest, 0x80, zeros, and the bit length of opad block + digest.
+    for (let i = 0; i < n; i++) w[i] = s[i]!;
+    w[n] = 0x80000000 | 0;
+    for (let i = n + 1; i < bw - 1; i++) w[i] = 0;
+    w[bw - 1] = (bw * 4 + n * 4) * 8;
+    k.compress(this.keyed, n, s, 0);
+    // RFC 4226 §5.3 on the big-endian digest words: the offset is the low nibble of the last byte.
+    const offset = s[n - 1]! & 0x0f;
+    const at = offset >> 2;
+    const shift = (offset & 3) << 3;
+    const word = shift === 0 ? s[at]! : (s[at]! << shift) | (s[at + 1]! >>> (32 - shift));
+    return word & 0x7fffffff;
+  }
+
+  destroy(): void {
+    this.keyed.fill(0);
+    this.k.w.fill(0);
+    SCRATCH.fill(0);
+  }
+}
+
+/** Writes the key, big-endian and zero-padded to a block, XOR ipad into `w[0..words-1]`. */
+function loadKeyBlock(w: Int32Array, words: number, key: Uint8Array): void {
+  const full = key.length >> 2;
+  let i = 0;
+  for (; i < full; i++) {
+    const j = i << 2;
+    w[i] = ((key[j]! << 24) | (key[j + 1]! << 16) | (key[j + 2]! << 8) | key[j + 3]!) ^ IPAD;
+  }
+  if (i < words) {
+    let tail = 0;
+    for (let j = full << 2; j < key.length; j++) tail |= key[j]! << (24 - ((j & 3) << 3));
+    w[i++] = tail ^ IPAD;
+  }
+  for (; i < words; i++) w[i] = IPAD;
+}
+
+/**
+ * Keys an HMAC for HOTP/TOTP once and computes the dynamic truncation for any
+ * number of counters. Keys longer than the hash block are hashed first (RFC 2104 §2).
+ *
+ * @param algorithm - the HMAC hash
+ * @param key - the secret bytes (any length, 0 included)
+ * @returns the keyed MAC; call `destroy()` when done to zero the key-derived state
+ */
 export function createOtpMac(algorithm: Algorithm, key: Uint8Array): OtpMac {
-  const keyed = hmac.create(HASHES[algorithm], key);
-  const msg = new Uint8Array(8);
-  const view = new DataView(msg.buffer);
-  const out = new Uint8Array(keyed.outputLen);
-  return {
-    truncate(counter) {
-      // Counters are exact up to 2^53-1: split into two 32-bit words, never `>>> 0` the whole.
-      view.setUint32(0, Math.floor(counter / 0x100000000));
-      view.setUint32(4, counter >>> 0);
-      const h = keyed._cloneInto();
-      h.update(msg).digestInto(out);
-      h.destroy();
-      return dynamicTruncate(out);
-    },
-    destroy() {
-      keyed.destroy();
-      out.fill(0);
-    },
-  };
+  return new KeyedMac(KERNELS[algorithm], key);
 }
 
 /** RFC 4226 §5.3: 31 bits starting at the offset given by the low nibble of the last byte. */

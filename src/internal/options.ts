@@ -51,14 +51,15 @@ export function resolveTimeStep(opts: TimeStepOptions | undefined): { period: nu
 }
 
 export function resolveNow(now: unknown): number {
-  if (now === undefined) return Date.now();
+  // null means "not given", as for every other option read with `??`.
+  if (now === undefined || now === null) return Date.now();
   assertFinite(now, 'now');
   return now;
 }
 
 /** A window as `{ past, future }` steps, each 0–10. */
 export function resolveWindow(window: unknown, name: string, fallback: number): { past: number; future: number } {
-  if (window === undefined) return { past: fallback, future: fallback };
+  if (window === undefined || window === null) return { past: fallback, future: fallback };
   if (typeof window === 'number') {
     assertInteger(window, name, 0, MAX_WINDOW);
     return { past: window, future: window };

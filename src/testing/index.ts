@@ -1,1 +1,2 @@
-export {};
+export { ConformanceError } from './assert.js';
+export { runStoreConformance, type StoreConformanceOptions } from './conformance.js';

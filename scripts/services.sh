@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL and Redis servers for the adapter tests and benchmarks.
+#
+#   scripts/services.sh start   # start both, write $DIR/services.env, print the URLs
+#   scripts/services.sh stop    # stop both and delete their data
+#   scripts/services.sh status
+#
+# Loopback only, no persistence, trust auth. Environment:
+#   MFAKIT_SERVICES_DIR  state directory          (default .tmp/services)
+#   MFAKIT_PG_PORT       PostgreSQL port          (default 54329)
+#   MFAKIT_REDIS_PORT    Redis port               (default 63799)
+#   MFAKIT_PG_BIN        PostgreSQL bin directory (default: newest /usr/lib/postgresql/*/bin)
+# PostgreSQL refuses to run as root, so as root its cluster runs as the
+# `postgres` user in a directory under /tmp that this script creates.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DIR="${MFAKIT_SERVICES_DIR:-$ROOT/.tmp/services}"
+PG_PORT="${MFAKIT_PG_PORT:-54329}"
+REDIS_PORT="${MFAKIT_REDIS_PORT:-63799}"
+
+pg_bin() {
+  if [[ -n "${MFAKIT_PG_BIN:-}" ]]; then echo "$MFAKIT_PG_BIN"; return; fi
+  local d
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  if [[ -n "$d" ]]; then echo "$d"; return; fi
+  if command -v pg_ctl >/dev/null 2>&1; then dirname "$(command -v pg_ctl)"; return; fi
+  echo ""
+}
+
+as_pg() {
+  if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+  local bin
+  bin="$(pg_bin)"
+  [[ -x "$bin/pg_ctl" ]] || { echo "services.sh: PostgreSQL binaries not found (set MFAKIT_PG_BIN)" >&2; exit 3; }
+  command -v redis-server >/dev/null 2>&1 || { echo "services.sh: redis-server not found (apt-get install -y redis-server)" >&2; exit 3; }
+  mkdir -p "$DIR"
+  if [[ -f "$DIR/pgdata.path" ]]; then echo "services.sh: already started from $DIR (run stop first)" >&2; exit 4; fi
+
+  local pgroot
+  pgroot="$(mktemp -d /tmp/mfakit-pg.XXXXXX)"
+  echo "$pgroot" > "$DIR/pgdata.path"
+  if [[ "$(id -u)" == 0 ]]; then chown postgres: "$pgroot"; chmod 700 "$pgroot"; fi
+  as_pg "$bin/initdb" -D "$pgroot/data" -U postgres -A trust --no-sync -E UTF8 --locale=C >"$DIR/initdb.log" 2>&1 \
+    || { cat "$DIR/initdb.log" >&2; exit 5; }
+  # Durability is pointless for a throwaway cluster; turning it off keeps tests fast.
+  as_pg "$bin/pg_ctl" -D "$pgroot/data" -l "$pgroot/postgres.log" -w -t 60 \
+    -o "-h 127.0.0.1 -p $PG_PORT -k $pgroot -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >"$DIR/pg_ctl.log" 2>&1 || { cat "$DIR/pg_ctl.log" "$pgroot/postgres.log" >&2 || true; exit 5; }
+
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --daemonize yes --pidfile "$DIR/redis.pid" --logfile "$DIR/redis.log" --dir "$DIR"
+  for _ in $(seq 1 100); do
+    if redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG; then break; fi
+    sleep 0.05
+  done
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG || { cat "$DIR/redis.log" >&2; exit 5; }
+
+  cat > "$DIR/services.env" <<ENV
+MFAKIT_PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres
+MFAKIT_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+ENV
+  cat "$DIR/services.env"
+}
+
+stop() {
+  local bin
+  bin="$(pg_bin)"
+  if [[ -f "$DIR/pgdata.path" ]]; then
+    local pgroot
+    pgroot="$(cat "$DIR/pgdata.path")"
+    if [[ -d "$pgroot/data" ]]; then as_pg "$bin/pg_ctl" -D "$pgroot/data" -m immediate -w stop >/dev/null 2>&1 || true; fi
+    rm -rf "$pgroot"
+    rm -f "$DIR/pgdata.path"
+  fi
+  if [[ -f "$DIR/redis.pid" ]]; then
+    kill "$(cat "$DIR/redis.pid")" 2>/dev/null || true
+    for _ in $(seq 1 50); do [[ -f "$DIR/redis.pid" ]] || break; sleep 0.05; done
+    rm -f "$DIR/redis.pid"
+  fi
+  rm -f "$DIR/services.env"
+}
+
+status() {
+  [[ -f "$DIR/services.env" ]] && cat "$DIR/services.env" || { echo "not running"; exit 1; }
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

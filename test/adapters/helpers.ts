@@ -1,0 +1,27 @@
+// Shared by the real-server adapter tests: server URLs from the global setup,
+// and a guard for suites that need them.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { inject } from 'vitest';
+
+export const pgUrl = inject('pgUrl');
+export const redisUrl = inject('redisUrl');
+/** Why the real-server suites skip, or '' when the servers are there. */
+export const skipReason = inject('servicesSkipReason');
+
+if (skipReason !== '') process.stderr.write(`[mfakit] ${skipReason}\n`);
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Throws a clear error when dist/ has not been built (the worker processes import it). */
+export function requireDist(): void {
+  for (const f of ['dist/index.js', 'dist/postgres.js', 'dist/redis.js']) {
+    if (!existsSync(resolve(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` before the adapter tests`);
+  }
+}
+
+/** A prefix unique to this test file run, so files sharing a server never see each other's rows. */
+export function uniquePrefix(name: string): string {
+  const rand = crypto.getRandomValues(new Uint8Array(4));
+  return `${name}_${Array.from(rand, (b) => b.toString(16).padStart(2, '0')).join('')}_`;
+}

@@ -1,0 +1,111 @@
+// After a full flow, dump everything the store wrote and look for the TOTP
+// secret and the recovery codes in every encoding a careless store might use.
+import pg from 'pg';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createPostgresStore } from '../../src/adapters/postgres.js';
+import { createRedisStore } from '../../src/adapters/redis.js';
+import { decodeSecret, generateTotp } from '../../src/index.js';
+import { createMfa } from '../../src/mfa.js';
+import type { MfaStore } from '../../src/store/types.js';
+import { pgUrl, redisUrl, skipReason, uniquePrefix } from './helpers.js';
+
+const T = 1_767_225_600_000;
+const secretKeys = { current: 'k1', keys: { k1: new Uint8Array(32).fill(7) } };
+
+/** Every text form of the secret and of each recovery code that must never be stored. */
+function needles(secret: string, codes: string[]): string[] {
+  const raw = Buffer.from(decodeSecret(secret));
+  const b64 = raw.toString('base64');
+  const out = [secret, secret.toLowerCase(), raw.toString('hex'), raw.toString('hex').toUpperCase(), b64, b64.replace(/=+$/, ''), raw.toString('base64url')];
+  for (const c of codes) {
+    const bare = c.replace(/-/g, '');
+    out.push(c, c.toLowerCase(), bare, bare.toLowerCase());
+  }
+  return out;
+}
+
+/** Enrols, confirms, signs in with a code and with a recovery code, regenerates: returns every secret seen. */
+async function fullFlow(store: MfaStore, userId: string): Promise<string[]> {
+  let now = T;
+  const mfa = createMfa({ store, issuer: 'Dump', secretKeys, pepper: 'dump-pepper', now: () => now });
+  const { secret } = await mfa.beginEnrollment(userId, { account: 'dump@example.com' });
+  const confirmed = await mfa.confirmEnrollment(userId, generateTotp(secret, { now }));
+  if (!confirmed.ok) throw new Error(`confirm failed: ${confirmed.reason}`);
+  now += 30_000;
+  expect((await mfa.verify(userId, generateTotp(secret, { now }))).ok).toBe(true);
+  expect((await mfa.verify(userId, confirmed.recoveryCodes[0]!)).ok).toBe(true);
+  expect((await mfa.verify(userId, '000000')).ok).toBe(false); // leaves an attempts row/key behind
+  const regenerated = await mfa.regenerateRecoveryCodes(userId);
+  // A second user left pending: its sealed secret must not leak either.
+  const pending = await mfa.beginEnrollment(`${userId}-pending`, { account: 'p@example.com' });
+  return needles(secret, confirmed.recoveryCodes).concat(needles(pending.secret, regenerated));
+}
+
+function expectNoNeedle(dump: string, found: string[]): void {
+  expect(dump.length).toBeGreaterThan(200); // the dump really holds the flow's rows
+  const leaks = found.filter((n) => dump.includes(n));
+  expect(leaks, 'secret material found in the store dump').toEqual([]);
+}
+
+describe.skipIf(pgUrl === '')(`Postgres holds no secret in plaintext${skipReason ? ` (${skipReason})` : ''}`, () => {
+  let pool: pg.Pool;
+  beforeAll(() => {
+    pool = new pg.Pool({ connectionString: pgUrl, max: 2 });
+    pool.on('error', () => {});
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  test('every row of every table after a full flow', async () => {
+    const prefix = uniquePrefix('dump');
+    const store = createPostgresStore(pool, { tablePrefix: prefix });
+    await store.migrate();
+    const found = await fullFlow(store, `dump-${Date.now()}`);
+    // Every table the server has in public, not only ours.
+    const { rows: tables } = await pool.query<{ t: string }>(`SELECT quote_ident(table_name) AS t FROM information_schema.tables WHERE table_schema = 'public'`);
+    let dump = '';
+    for (const { t } of tables) {
+      const { rows } = await pool.query<{ r: string }>(`SELECT x::text AS r FROM ${t} AS x`);
+      dump += `${t}\n${rows.map((r) => r.r).join('\n')}\n`;
+    }
+    expect(dump).toContain(`${prefix}factors`);
+    expectNoNeedle(dump, found);
+  });
+});
+
+describe.skipIf(redisUrl === '')(`Redis holds no secret in plaintext${skipReason ? ` (${skipReason})` : ''}`, () => {
+  let client: ReturnType<typeof createClient>;
+  beforeAll(async () => {
+    client = createClient({ url: redisUrl, disableOfflineQueue: true });
+    client.on('error', () => {});
+    await client.connect();
+  });
+  afterAll(() => {
+    client?.destroy();
+  });
+
+  test('every key and value after a full flow', async () => {
+    const prefix = uniquePrefix('dump').replace(/_$/, ':');
+    const found = await fullFlow(createRedisStore(client, { keyPrefix: prefix }), `dump-${Date.now()}`);
+    let dump = '';
+    let ours = 0;
+    for await (const keys of client.scanIterator({ COUNT: 1000 })) {
+      for (const key of keys) {
+        if (key.startsWith(prefix)) ours++;
+        const type = String(await client.type(key));
+        const value =
+          type === 'hash' ? await client.hGetAll(key)
+          : type === 'set' ? await client.sMembers(key)
+          : type === 'string' ? await client.get(key)
+          : type === 'list' ? await client.lRange(key, 0, -1)
+          : type === 'zset' ? await client.zRange(key, 0, -1)
+          : `(${type})`;
+        dump += `${key} ${JSON.stringify(value)}\n`;
+      }
+    }
+    expect(ours).toBeGreaterThanOrEqual(4); // factor, recovery set, attempts, pending factor
+    expectNoNeedle(dump, found);
+  });
+});

@@ -1,0 +1,251 @@
+// The mfakit CLI, run as a child process from the build (dist/cli.js), as users run it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { decodeSecret, generateTotp, parseOtpauthUri } from '../src/index.js';
+import { RFC4226_HOTP, RFC6238_SECRETS, RFC6238_TOTP } from './vectors/rfc.js';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const PKG = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string; bin: Record<string, string> };
+
+/** base32 of the ASCII RFC keys, written out so the CLI is tested without our encoder. */
+const RFC_BASE32 = {
+  SHA1: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ',
+  SHA256: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA',
+  SHA512: 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA',
+} as const;
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  lines: string[];
+}
+
+function mfakit(args: string[], input?: string): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input: input ?? '', timeout: 20_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, lines: r.stdout.split('\n').filter((l) => l !== '') };
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run build` before the CLI tests');
+});
+
+describe('the package wiring', () => {
+  it('bin.mfakit is dist/cli.js, an ES module with a node shebang', () => {
+    expect(PKG.bin.mfakit).toBe('./dist/cli.js');
+    expect(readFileSync(CLI, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+
+  it('the RFC keys written out in base32 are the RFC 6238 seeds', () => {
+    for (const alg of ['SHA1', 'SHA256', 'SHA512'] as const) {
+      expect(decodeSecret(RFC_BASE32[alg])).toEqual(new TextEncoder().encode(RFC6238_SECRETS[alg]));
+    }
+  });
+});
+
+describe('help', () => {
+  it('--help lists every command', () => {
+    const r = mfakit(['--help']);
+    expect(r.status).toBe(0);
+    for (const name of ['secret', 'code', 'verify', 'uri', 'inspect', 'recovery-codes']) expect(r.stdout).toMatch(new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it.each(['secret', 'code', 'verify', 'uri', 'inspect', 'recovery-codes'])('%s --help, -h and help %s', (name) => {
+    for (const args of [[name, '--help'], [name, '-h'], ['help', name]]) {
+      const r = mfakit(args);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.lines[0]).toMatch(new RegExp(`^Usage: mfakit ${name}\\b`));
+      expect(r.stdout).toContain('--help');
+    }
+  });
+
+  it('--version prints the package version', () => {
+    expect(mfakit(['--version']).stdout.trim()).toBe(PKG.version);
+  });
+});
+
+describe('secret', () => {
+  it('prints 20 random bytes as base32; --bytes changes the length', () => {
+    const a = mfakit(['secret']);
+    const b = mfakit(['secret']);
+    expect(a.status).toBe(0);
+    expect(a.lines).toHaveLength(1);
+    expect(a.lines[0]).toMatch(/^[A-Z2-7]{32}$/);
+    expect(b.lines[0]).not.toBe(a.lines[0]);
+    expect(mfakit(['secret', '--bytes', '32']).lines[0]).toMatch(/^[A-Z2-7]{52}$/);
+  });
+});
+
+describe('code', () => {
+  it.each(RFC6238_TOTP)('RFC 6238 Appendix B: $algorithm T=$time → $code', ({ time, algorithm, code }) => {
+    const r = mfakit(['code', RFC_BASE32[algorithm], '--time', String(time), '--digits', '8', '--algorithm', algorithm]);
+    expect(r.status).toBe(0);
+    expect(r.lines.at(-1)).toBe(code);
+  });
+
+  it('RFC 4226 Appendix D with --counter', () => {
+    RFC4226_HOTP.forEach((code, counter) => {
+      expect(mfakit(['code', RFC_BASE32.SHA1, '--counter', String(counter)]).lines.at(-1)).toBe(code);
+    });
+  });
+
+  it('without --time it is the code of now', () => {
+    const before = generateTotp(RFC_BASE32.SHA1);
+    const r = mfakit(['code', RFC_BASE32.SHA1]);
+    const after = generateTotp(RFC_BASE32.SHA1);
+    expect([before, after]).toContain(r.lines.at(-1));
+  });
+
+  it('--period, lower-case algorithm and a typed secret', () => {
+    const r = mfakit(['code', 'gezd gnbv gy3t qojq gezd gnbv gy3t qojq', '--time', '119', '--period', '60', '--algorithm', 'sha1']);
+    expect(r.lines.at(-1)).toBe(generateTotp(RFC_BASE32.SHA1, { now: 119_000, period: 60 }));
+  });
+
+  it('a secret of "-" is read from standard input', () => {
+    expect(mfakit(['code', '-', '--time', '59', '--digits', '8'], `${RFC_BASE32.SHA1}\n`).lines.at(-1)).toBe('94287082');
+  });
+
+  it('a legacy 10-byte secret needs --allow-short-secret', () => {
+    expect(mfakit(['code', 'JBSWY3DPEHPK3PXP', '--time', '0']).status).toBe(2);
+    expect(mfakit(['code', 'JBSWY3DPEHPK3PXP', '--time', '0', '--allow-short-secret']).lines.at(-1)).toMatch(/^[0-9]{6}$/);
+  });
+});
+
+describe('verify', () => {
+  it('exit 0 and the step for a good code', () => {
+    const r = mfakit(['verify', RFC_BASE32.SHA1, '94287082', '--time', '59', '--digits', '8']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('ok: step 1 (delta 0)\n');
+  });
+
+  it('the ±1 window and --window 0', () => {
+    expect(mfakit(['verify', RFC_BASE32.SHA1, '94287082', '--time', '89', '--digits', '8']).stdout).toBe('ok: step 1 (delta -1)\n');
+    const r = mfakit(['verify', RFC_BASE32.SHA1, '94287082', '--time', '89', '--digits', '8', '--window', '0']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('mismatch\n');
+  });
+
+  it('exit 1 for a wrong code and for a malformed one, with the reason', () => {
+    const wrong = mfakit(['verify', RFC_BASE32.SHA1, '94287083', '--time', '59', '--digits', '8']);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stdout).toBe('mismatch\n');
+    const malformed = mfakit(['verify', RFC_BASE32.SHA1, '١٢٣٤٥٦', '--time', '59']);
+    expect(malformed.status).toBe(1);
+    expect(malformed.stdout).toBe('malformed\n');
+    expect(malformed.stderr).toBe('');
+  });
+
+  it('HOTP with --counter and a look-ahead --window', () => {
+    const r = mfakit(['verify', RFC_BASE32.SHA1, RFC4226_HOTP[3] as string, '--counter', '1', '--window', '5']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('ok: counter 3 (delta +2); the next counter is 4\n');
+    expect(mfakit(['verify', RFC_BASE32.SHA1, RFC4226_HOTP[3] as string, '--counter', '1']).status).toBe(1);
+  });
+});
+
+describe('uri', () => {
+  it('prints a QR code, then the URI alone on the last line', () => {
+    const r = mfakit(['uri', '--issuer', 'ACME Co', '--account', 'jane@example.com', '--secret', RFC_BASE32.SHA1]);
+    expect(r.status).toBe(0);
+    expect(r.lines.at(-1)).toBe(`otpauth://totp/ACME%20Co:jane%40example.com?secret=${RFC_BASE32.SHA1}&issuer=ACME%20Co`);
+    const qr = r.lines.slice(0, -1);
+    expect(qr.length).toBeGreaterThan(10);
+    for (const line of qr) expect(line).toMatch(/^[ █▀▄]+$/);
+  });
+
+  it('generates a secret when none is given; --no-qr prints the URI only', () => {
+    const r = mfakit(['uri', '--issuer', 'ACME', '--account', 'jane', '--no-qr']);
+    expect(r.lines).toHaveLength(1);
+    const parsed = parseOtpauthUri(r.lines[0] as string);
+    expect(parsed).toMatchObject({ issuer: 'ACME', account: 'jane', type: 'totp' });
+    expect(parsed.secret).toMatch(/^[A-Z2-7]{32}$/);
+  });
+
+  it('writes non-default options', () => {
+    const r = mfakit(['uri', '--account', 'jane', '--secret', RFC_BASE32.SHA1, '--digits', '8', '--period', '60', '--algorithm', 'SHA256', '--no-qr']);
+    expect(parseOtpauthUri(r.lines[0] as string)).toMatchObject({ digits: 8, period: 60, algorithm: 'SHA256' });
+  });
+});
+
+describe('inspect', () => {
+  it('prints every field and the code at --time', () => {
+    const r = mfakit(['inspect', `otpauth://totp/ACME:jane?secret=${RFC_BASE32.SHA1}&issuer=ACME&digits=8`, '--time', '59']);
+    expect(r.status).toBe(0);
+    expect(r.lines).toEqual([
+      'type:      totp',
+      'issuer:    ACME',
+      'account:   jane',
+      `secret:    ${RFC_BASE32.SHA1}`,
+      'algorithm: SHA1',
+      'digits:    8',
+      'period:    30',
+      'step:      1',
+      'code:      94287082',
+    ]);
+  });
+
+  it('a HOTP URI shows its counter and code', () => {
+    const r = mfakit(['inspect', `otpauth://hotp/jane?secret=${RFC_BASE32.SHA1}&counter=2`]);
+    expect(r.lines).toContain('counter:   2');
+    expect(r.lines.at(-1)).toBe(`code:      ${RFC4226_HOTP[2]}`);
+  });
+});
+
+describe('recovery-codes', () => {
+  it('prints 10 codes, or --count of them', () => {
+    const r = mfakit(['recovery-codes']);
+    expect(r.status).toBe(0);
+    expect(r.lines).toHaveLength(10);
+    for (const line of r.lines) expect(line).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){5}$/);
+    expect(new Set(r.lines).size).toBe(10);
+    expect(mfakit(['recovery-codes', '--count', '3']).lines).toHaveLength(3);
+  });
+});
+
+describe('bad arguments: one line on stderr, nothing on stdout, exit code 2', () => {
+  const S = RFC_BASE32.SHA1;
+  it.each<[string, string[], RegExp]>([
+    ['no command', [], /missing command/],
+    ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
+    ['help for an unknown command', ['help', 'frobnicate'], /unknown command/],
+    ['unknown option', ['code', S, '--frob'], /Unknown option '--frob'/],
+    ['option without its value', ['code', S, '--time'], /--time/],
+    ['missing secret', ['code'], /missing <secret>/],
+    ['missing code', ['verify', S], /missing <code>/],
+    ['too many arguments', ['code', S, 'extra'], /too many arguments/],
+    ['digits out of range', ['code', S, '--digits', '5'], /digits must be between 6 and 10/],
+    ['digits not a number', ['code', S, '--digits', 'six'], /--digits must be a whole number/],
+    ['negative time', ['code', S, '--time=-5'], /--time must be Unix seconds/],
+    ['time not a number', ['code', S, '--time', 'noon'], /--time must be Unix seconds/],
+    ['unknown algorithm', ['code', S, '--algorithm', 'MD5'], /--algorithm must be SHA1, SHA256 or SHA512/],
+    ['period zero', ['code', S, '--period', '0'], /period must be between/],
+    ['not base32', ['code', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1'], /secret contains '1'/],
+    ['short secret', ['verify', 'JBSWY3DPEHPK3PXP', '123456'], /allowShortSecret/],
+    ['window too wide', ['verify', S, '123456', '--window', '11'], /window must be between 0 and 10/],
+    ['uri without account', ['uri', '--issuer', 'ACME'], /--account is required/],
+    ['colon in the account', ['uri', '--account', 'a:b', '--no-qr'], /account must not contain a colon/],
+    ['broken otpauth URI', ['inspect', 'https://example.com'], /invalid otpauth URI/],
+    ['inspect without a URI', ['inspect'], /missing <otpauth-uri>/],
+    ['zero recovery codes', ['recovery-codes', '--count', '0'], /count must be between 1 and 100/],
+    ['short generated secret', ['secret', '--bytes', '8'], /bytes must be between 16 and 1024/],
+    ['empty standard input', ['code', '-'], /no secret on standard input/],
+  ])('%s', (_name, args, message) => {
+    const r = mfakit(args);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.endsWith('\n')).toBe(true);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^mfakit: /);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('errors never repeat the secret or the code', () => {
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1';
+    expect(mfakit(['code', secret]).stderr).not.toContain('GEZDGNBV');
+    expect(mfakit(['verify', RFC_BASE32.SHA1, '123456', '654321']).stderr).not.toMatch(/123456|654321|GEZDGNBV/);
+    expect(mfakit(['inspect', `otpauth://totp/A:b?secret=${RFC_BASE32.SHA1}&issuer=C`]).stderr).not.toContain('GEZDGNBV');
+  });
+});

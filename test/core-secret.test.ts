@@ -1,0 +1,171 @@
+// Secrets: generation, base32 (RFC 4648 §6) encoding and the lenient decoding people need.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeSecret, encodeSecret, generateHotp, generateSecret, isMfaError, MfaError } from '../src/index.js';
+
+const BASE32 = /^[A-Z2-7]+$/;
+
+/** Expects `fn` to throw MfaError('INVALID_SECRET') and returns its message. */
+function invalidSecret(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(isMfaError(e, 'INVALID_SECRET')).toBe(true);
+    return (e as MfaError).message;
+  }
+  throw new Error('expected INVALID_SECRET');
+}
+
+describe('base32 round trip', () => {
+  it('decodeSecret(encodeSecret(bytes)) is bytes, and the text is unpadded upper-case base32', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), (bytes) => {
+        const text = encodeSecret(bytes);
+        expect(text).toMatch(BASE32);
+        expect(text.length).toBe(Math.ceil((bytes.length * 8) / 5));
+        expect(decodeSecret(text)).toEqual(bytes);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('RFC 4648 §10 test vectors', () => {
+    const ascii = (s: string) => new TextEncoder().encode(s);
+    const vectors: Array<[string, string]> = [
+      ['f', 'MY'],
+      ['fo', 'MZXQ'],
+      ['foo', 'MZXW6'],
+      ['foob', 'MZXW6YQ'],
+      ['fooba', 'MZXW6YTB'],
+      ['foobar', 'MZXW6YTBOI'],
+    ];
+    for (const [plain, encoded] of vectors) {
+      expect(encodeSecret(ascii(plain))).toBe(encoded);
+      expect(decodeSecret(encoded)).toEqual(ascii(plain));
+    }
+  });
+
+  it('the RFC 4226 key in base32', () => {
+    expect(encodeSecret(new TextEncoder().encode('12345678901234567890'))).toBe('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ');
+  });
+});
+
+describe('lenient decoding accepts every variant people type of a valid secret', () => {
+  // A variant: lower-cased letters, separators between characters, missing or extra padding.
+  const variant = fc.record({
+    lower: fc.array(fc.boolean(), { minLength: 400, maxLength: 400 }),
+    seps: fc.array(fc.constantFrom('', '', '', ' ', '-', '  ', ' - ', '\t'), { minLength: 400, maxLength: 400 }),
+    padding: fc.constantFrom('none', 'exact', 'extra'),
+    trailing: fc.constantFrom('', ' ', '\n', '\r\n'),
+  });
+
+  it('spaces, dashes, lower case and missing or extra `=` decode to the same bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), variant, (bytes, v) => {
+        const canonical = encodeSecret(bytes);
+        let text = '';
+        for (let i = 0; i < canonical.length; i++) {
+          const ch = canonical[i] as string;
+          text += (v.lower[i] ? ch.toLowerCase() : ch) + (i < canonical.length - 1 ? (v.seps[i] as string) : '');
+        }
+        const exact = (8 - (canonical.length % 8)) % 8;
+        if (v.padding === 'exact') text += '='.repeat(exact);
+        if (v.padding === 'extra') text += '='.repeat(exact + 3);
+        text += v.trailing;
+        expect(decodeSecret(text)).toEqual(bytes);
+        // The same key in any spelling gives the same code.
+        if (bytes.length >= 16) expect(generateHotp(text, 7)).toBe(generateHotp(bytes, 7));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each([
+    'JBSWY3DPEHPK3PXP',
+    'jbswy3dpehpk3pxp',
+    'jbsw y3dp ehpk 3pxp',
+    'JBSW-Y3DP-EHPK-3PXP',
+    'JBSWY3DPEHPK3PXP======',
+    ' jbswy3dpehpk3pxp= ',
+  ])('%j', (text) => {
+    expect(encodeSecret(decodeSecret(text))).toBe('JBSWY3DPEHPK3PXP');
+  });
+});
+
+describe('decodeSecret refuses what is not base32, naming the character', () => {
+  it.each([
+    ['JBSWY3DP1HPK3PXP', "'1'", 'position 8'],
+    ['JBSWY3DP0HPK3PXP', "'0'", 'position 8'],
+    ['JBSWY3DPEHPK3PX8', "'8'", 'position 15'],
+    ['JBSW=Y3DP', "'='", 'position 4'],
+    ['JBSWY3DPé', 'U+00E9', 'position 8'],
+    ['JBSW\u0000Y3DP', 'U+0000', 'position 4'],
+    ['ＪＢＳＷ', 'U+FF2A', 'position 0'],
+  ])('%j → %s at %s', (text, char, where) => {
+    const message = invalidSecret(() => decodeSecret(text));
+    expect(message).toContain(char);
+    expect(message).toContain(where);
+  });
+
+  it('the message never repeats the secret', () => {
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ!';
+    expect(invalidSecret(() => decodeSecret(secret))).not.toContain('GEZDGNBV');
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['   ', 'empty'],
+    ['====', 'empty'],
+    ['A', 'whole number of bytes'],
+    ['ABC', 'whole number of bytes'],
+    ['ABCDEF', 'whole number of bytes'],
+    ['A'.repeat(4097), 'too long'],
+  ])('%j → INVALID_SECRET (%s)', (text, words) => {
+    expect(invalidSecret(() => decodeSecret(text))).toContain(words);
+  });
+
+  it('a non-string is a TypeError, not a domain error', () => {
+    expect(() => decodeSecret(42 as never)).toThrow(TypeError);
+    expect(() => decodeSecret(new Uint8Array(20) as never)).toThrow(/secret text must be a string/);
+  });
+});
+
+describe('generateSecret', () => {
+  it('20 random bytes by default, as unpadded upper-case base32 (RFC 4226 §4 R6)', () => {
+    const s = generateSecret();
+    expect(s).toMatch(BASE32);
+    expect(s).toHaveLength(32);
+    expect(decodeSecret(s)).toHaveLength(20);
+  });
+
+  it('`bytes` sets the length, 16–1024', () => {
+    for (const bytes of [16, 20, 32, 64, 1024]) expect(decodeSecret(generateSecret({ bytes }))).toHaveLength(bytes);
+    expect(() => generateSecret({ bytes: 15 })).toThrow(RangeError);
+    expect(() => generateSecret({ bytes: 1025 })).toThrow(/bytes/);
+  });
+
+  it('uses the injected random source, byte for byte', () => {
+    const fixed = Uint8Array.from({ length: 20 }, (_, i) => i * 13);
+    const s = generateSecret({ random: (buf) => buf.set(fixed.subarray(0, buf.length)) });
+    expect(decodeSecret(s)).toEqual(fixed);
+  });
+
+  it('differs between calls (CSPRNG)', () => {
+    const seen = new Set(Array.from({ length: 200 }, () => generateSecret()));
+    expect(seen.size).toBe(200);
+  });
+});
+
+describe('short secrets (RFC 4226 §4 R6: at least 128 bits)', () => {
+  const tenBytes = 'JBSWY3DPEHPK3PXP';
+  it('are refused by default with a message that points at allowShortSecret', () => {
+    expect(invalidSecret(() => generateHotp(tenBytes, 0))).toContain('allowShortSecret');
+    expect(invalidSecret(() => generateHotp(new Uint8Array(15), 0))).toContain('15 bytes');
+  });
+  it('are accepted with allowShortSecret: true', () => {
+    expect(generateHotp(tenBytes, 0, { allowShortSecret: true })).toMatch(/^[0-9]{6}$/);
+  });
+  it('an empty key is refused even then', () => {
+    invalidSecret(() => generateHotp(new Uint8Array(0), 0, { allowShortSecret: true }));
+  });
+});

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { createMfa, decodeSecret, hashRecoveryCode, isMfaError, MemoryStore, type MfaStore } from '../src/index.js';
+import { codeAt, enroll, harness, randomKey, STEP } from './mfa-fixtures.js';
+
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+const isCode = (code: string) => (e: unknown) => isMfaError(e, code as never);
+
+/** Makes `to` hold the exact stored factor record of `from`, as a database copy would. */
+async function copyFactor(store: MfaStore, from: string, to: string): Promise<void> {
+  const rec = await store.getFactor(from);
+  if (rec === null) throw new Error('no factor to copy');
+  await store.putPendingFactor({ ...rec, userId: to, state: 'pending', expiresAt: Number.MAX_SAFE_INTEGER });
+  await store.activateFactor(to, rec.secret, rec.lastStep, rec.createdAt, []);
+}
+
+describe('secrets at rest (AES-256-GCM under the host key ring)', () => {
+  it('stores the secret sealed under the current key id, never in clear', async () => {
+    const h = harness();
+    const { secret } = await enroll(h);
+    const sealed = (await h.store.getFactor('user-1'))?.secret ?? '';
+    expect(sealed).toMatch(/^v1\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(sealed).not.toContain(secret);
+    expect(sealed).not.toContain(Buffer.from(decodeSecret(secret)).toString('base64url'));
+  });
+
+  it('refuses to open a record copied to another user', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'alice');
+    await copyFactor(h.store, 'alice', 'mallory');
+    await expect(h.mfa.verify('mallory', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+    expect((await h.mfa.verify('alice', codeAt(secret, h.clock.t))).ok).toBe(true);
+  });
+
+  it('refuses a tampered record or one relabelled with another key id', async () => {
+    const store = new MemoryStore();
+    const k1 = randomKey();
+    const k2 = randomKey();
+    const h = harness({ store, secretKeys: { current: 'k1', keys: { k1, k2 } } });
+    const { secret } = await enroll(h);
+    const sealed = (await store.getFactor('user-1'))?.secret ?? '';
+    const parts = sealed.split('.');
+    const ct = Buffer.from(parts[3] as string, 'base64url');
+    ct[0] = (ct[0] as number) ^ 1;
+    const tampered = [parts[0], parts[1], parts[2], ct.toString('base64url')].join('.');
+    expect(await store.updateFactorSecret('user-1', sealed, tampered)).toBe(true);
+    await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+    const relabelled = [parts[0], 'k2', parts[2], parts[3]].join('.');
+    await store.updateFactorSecret('user-1', tampered, relabelled);
+    await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+    for (const junk of ['', 'v1.k1', 'v1.k1.!!.??', 'v2.k1.AAAA.AAAA', 'v1.nokey.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA']) {
+      await store.updateFactorSecret('user-1', (await store.getFactor('user-1'))?.secret ?? '', junk);
+      await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+    }
+  });
+
+  it('rotates keys: old ids decrypt and are re-encrypted under the current key on use', async () => {
+    const store = new MemoryStore();
+    const k1 = randomKey();
+    const k2 = randomKey();
+    const clock = { t: 1_767_225_600_000 };
+    const make = (current: string, keys: Record<string, Uint8Array | string>) => createMfa({ store, issuer: 'ACME', secretKeys: { current, keys }, now: () => clock.t });
+    const before = make('k1', { k1 });
+    const { secret } = await before.beginEnrollment('u1', { account: 'a' });
+    await before.confirmEnrollment('u1', codeAt(secret, clock.t));
+    expect((await store.getFactor('u1'))?.secret.startsWith('v1.k1.')).toBe(true);
+
+    const rotated = make('k2', { k1: b64(k1), k2: b64url(k2) });
+    clock.t += STEP;
+    expect((await rotated.verify('u1', codeAt(secret, clock.t))).ok).toBe(true);
+    expect((await store.getFactor('u1'))?.secret.startsWith('v1.k2.')).toBe(true);
+
+    const onlyK2 = make('k2', { k2 });
+    clock.t += STEP;
+    expect((await onlyK2.verify('u1', codeAt(secret, clock.t))).ok).toBe(true);
+    const onlyK1 = make('k1', { k1 });
+    clock.t += STEP;
+    await expect(onlyK1.verify('u1', codeAt(secret, clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+  });
+
+  it('stores recovery codes only as HMAC digests under the pepper', async () => {
+    const h = harness({ pepper: 'pepper-A' });
+    const { recoveryCodes } = await enroll(h);
+    const [a, b] = recoveryCodes as [string, string];
+    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a))).toBe(false);
+    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a, { pepper: 'pepper-B' }))).toBe(false);
+    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a, { pepper: 'pepper-A' }))).toBe(true);
+    const other = createMfa({ store: h.store, issuer: 'ACME', secretKeys: { current: 'k1', keys: h.keys }, pepper: 'pepper-B' });
+    expect(await other.verify('user-1', b)).toEqual({ ok: false, reason: 'mismatch' });
+  });
+});
+
+describe('configuration', () => {
+  const store = new MemoryStore();
+  const keys = { k1: randomKey() };
+  const base = { store, issuer: 'ACME', secretKeys: { current: 'k1', keys } };
+
+  it('refuses to run without a key ring unless plaintext secrets are explicitly allowed', async () => {
+    expect(() => createMfa({ store, issuer: 'ACME' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/secretKeys/) }));
+    const dev = createMfa({ store, issuer: 'ACME', allowPlaintextSecrets: true, now: () => 1_767_225_600_000 });
+    const { secret } = await dev.beginEnrollment('dev', { account: 'a' });
+    expect((await store.getFactor('dev'))?.secret).toBe(`plain.${secret}`);
+    expect((await dev.confirmEnrollment('dev', codeAt(secret, 1_767_225_600_000))).ok).toBe(true);
+  });
+
+  it('refuses a plaintext record when plaintext is not allowed, and re-seals it when it is', async () => {
+    const s = new MemoryStore();
+    const t = 1_767_225_600_000;
+    const dev = createMfa({ store: s, issuer: 'ACME', allowPlaintextSecrets: true, now: () => t });
+    const { secret } = await dev.beginEnrollment('u', { account: 'a' });
+    await dev.confirmEnrollment('u', codeAt(secret, t));
+    const strict = createMfa({ store: s, issuer: 'ACME', secretKeys: { current: 'k1', keys }, now: () => t + STEP });
+    await expect(strict.verify('u', codeAt(secret, t + STEP))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+    const migrating = createMfa({ store: s, issuer: 'ACME', secretKeys: { current: 'k1', keys }, allowPlaintextSecrets: true, now: () => t + STEP });
+    expect((await migrating.verify('u', codeAt(secret, t + STEP))).ok).toBe(true);
+    expect((await s.getFactor('u'))?.secret.startsWith('v1.k1.')).toBe(true);
+  });
+
+  it('names each configuration mistake with INVALID_CONFIG', () => {
+    const cases: [string, unknown][] = [
+      ['no store', { ...base, store: undefined }],
+      ['incomplete store', { ...base, store: { getFactor: async () => null } }],
+      ['issuer with a colon', { ...base, issuer: 'A:B' }],
+      ['empty issuer', { ...base, issuer: ' ' }],
+      ['short key', { ...base, secretKeys: { current: 'k1', keys: { k1: new Uint8Array(16) } } }],
+      ['bad base64 key', { ...base, secretKeys: { current: 'k1', keys: { k1: '***' } } }],
+      ['current not in keys', { ...base, secretKeys: { current: 'k9', keys } }],
+      ['key id with a dot', { ...base, secretKeys: { current: 'a.b', keys: { 'a.b': randomKey() } } }],
+      ['empty pepper', { ...base, pepper: '' }],
+      ['suspendAfter over 100', { ...base, policy: { throttle: { suspendAfter: 101 } } }],
+      ['zero freeFailures', { ...base, policy: { throttle: { freeFailures: 0 } } }],
+      ['maxLock below baseLock', { ...base, policy: { throttle: { baseLockMs: 10, maxLockMs: 5 } } }],
+      ['required as a string', { ...base, policy: { required: 'yes' } }],
+      ['digits 5', { ...base, totp: { digits: 5 } }],
+      ['window 11', { ...base, totp: { window: 11 } }],
+      ['enrollmentTtlMs 0', { ...base, enrollmentTtlMs: 0 }],
+      ['recoveryCodeCount 0', { ...base, recoveryCodeCount: 0 }],
+      ['now not a function', { ...base, now: 5 }],
+    ];
+    for (const [name, opts] of cases) {
+      expect(() => createMfa(opts as never), name).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    }
+  });
+
+  it('accepts keys as base64 and base64url text', () => {
+    const k = randomKey();
+    expect(() => createMfa({ ...base, secretKeys: { current: 'a', keys: { a: b64(k), b: b64url(k) } } })).not.toThrow();
+  });
+});
+
+describe('a record that cannot be decrypted', () => {
+  it('charges no attempt, so a key mistake never locks users out', async () => {
+    const h = harness();
+    const { secret } = await enroll(h);
+    const sealed = (await h.store.getFactor('user-1'))?.secret ?? '';
+    const flipped = sealed.at(-5) === 'A' ? 'B' : 'A';
+    await h.store.updateFactorSecret('user-1', sealed, `${sealed.slice(0, -5)}${flipped}${sealed.slice(-4)}`);
+    for (let i = 0; i < 10; i++) {
+      await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+    }
+    expect(await h.store.getAttempts('user-1')).toEqual({ failures: 0, lockedUntil: null });
+  });
+
+  it('names no secret in the error message', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'alice');
+    await copyFactor(h.store, 'alice', 'bob');
+    const sealed = (await h.store.getFactor('bob'))?.secret ?? '';
+    const err = await h.mfa.verify('bob', codeAt(secret, h.clock.t)).catch((e: unknown) => e);
+    expect(isMfaError(err, 'SECRET_DECRYPTION_FAILED')).toBe(true);
+    const text = `${(err as Error).message} ${String((err as Error).stack)}`;
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(sealed.split('.')[3]);
+    expect(text).not.toContain(codeAt(secret, h.clock.t));
+  });
+});

@@ -1,0 +1,131 @@
+// Vitest global setup: real PostgreSQL and Redis servers for test/adapters.
+//
+// - MFAKIT_PG_URL and MFAKIT_REDIS_URL set: use those servers as they are.
+// - Otherwise, when the binaries are installed: start throwaway servers with
+//   scripts/services.sh on free loopback ports in a private directory (so two
+//   test runs never share or stop each other's servers) and stop them at teardown.
+// - Otherwise: with CI set, fail the run; without it, the real-server suites
+//   skip and say why.
+// When the run is filtered to files outside test/adapters, nothing is started.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** PostgreSQL URL, or '' when no server is available. */
+    pgUrl: string;
+    /** Redis URL, or '' when no server is available. */
+    redisUrl: string;
+    /** Why the servers are missing, when they are. */
+    servicesSkipReason: string;
+  }
+}
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '../..');
+const SCRIPT = join(ROOT, 'scripts/services.sh');
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const provide = (pgUrl: string, redisUrl: string, reason: string): void => {
+    project.provide('pgUrl', pgUrl);
+    project.provide('redisUrl', redisUrl);
+    project.provide('servicesSkipReason', reason);
+  };
+
+  const envPg = process.env.MFAKIT_PG_URL ?? '';
+  const envRedis = process.env.MFAKIT_REDIS_URL ?? '';
+  if (envPg !== '' && envRedis !== '') {
+    provide(envPg, envRedis, '');
+    return undefined;
+  }
+
+  if (!runsAdapterTests(project)) {
+    provide('', '', 'the run does not include test/adapters');
+    return undefined;
+  }
+
+  const missing = missingBinaries();
+  if (missing !== null) {
+    const reason = `real-server adapter tests skipped: ${missing}; set MFAKIT_PG_URL and MFAKIT_REDIS_URL or install the servers`;
+    if (process.env.CI) throw new Error(`CI is set and ${reason}`);
+    process.stderr.write(`\n[mfakit] ${reason}\n\n`);
+    provide('', '', reason);
+    return undefined;
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'mfakit-services-'));
+  const env = {
+    ...process.env,
+    MFAKIT_SERVICES_DIR: dir,
+    MFAKIT_PG_PORT: String(await freePort()),
+    MFAKIT_REDIS_PORT: String(await freePort()),
+  };
+  const stop = async (): Promise<void> => {
+    await run(SCRIPT, ['stop'], { env }).catch((err: unknown) => process.stderr.write(`[mfakit] services.sh stop failed: ${String(err)}\n`));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await run(SCRIPT, ['start'], { env, timeout: 120_000 });
+  } catch (err) {
+    await stop();
+    const out = err as { stderr?: string; message?: string };
+    throw new Error(`scripts/services.sh start failed: ${out.stderr || out.message}`);
+  }
+  const vars = parseEnv(readFileSync(join(dir, 'services.env'), 'utf8'));
+  provide(vars.MFAKIT_PG_URL ?? '', vars.MFAKIT_REDIS_URL ?? '', '');
+  return stop;
+}
+
+/** True unless the command line names test files and none is under test/adapters. */
+function runsAdapterTests(project: TestProject): boolean {
+  // `filenamePattern` holds the CLI file filters; an unknown shape means "assume yes".
+  const filters = (project.vitest as unknown as { filenamePattern?: unknown }).filenamePattern;
+  if (!Array.isArray(filters) || filters.length === 0) return true;
+  const files = readdirSync(join(ROOT, 'test/adapters')).map((f) => `test/adapters/${f}`);
+  // Vitest matches filters as substrings of the file path.
+  return filters.some((f) => typeof f === 'string' && (f.includes('test/adapters') || files.some((file) => file.includes(f))));
+}
+
+function missingBinaries(): string | null {
+  const pgBin = process.env.MFAKIT_PG_BIN ?? newestPgBin();
+  if (pgBin === null || !existsSync(join(pgBin, 'pg_ctl'))) return 'PostgreSQL binaries not found (/usr/lib/postgresql/*/bin or MFAKIT_PG_BIN)';
+  const paths = (process.env.PATH ?? '').split(':');
+  if (!paths.some((p) => p !== '' && existsSync(join(p, 'redis-server')))) return 'redis-server not found on PATH';
+  return null;
+}
+
+function newestPgBin(): string | null {
+  try {
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    return versions[0] === undefined ? null : `/usr/lib/postgresql/${versions[0]}/bin`;
+  } catch {
+    return null;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+function parseEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
