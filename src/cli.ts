@@ -232,12 +232,9 @@ function run(argv: string[]): number {
   if (name === 'help') {
     const topic = rest[0];
     if (topic === undefined) return (out(overallHelp()), 0);
-    const c = COMMANDS[topic];
-    if (c === undefined) throw new UsageError(`unknown command "${topic}" (try "mfakit --help")`);
-    return (out(commandHelp(c)), 0);
+    return (out(commandHelp(findCommand(topic))), 0);
   }
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  if (command === undefined) throw new UsageError(`unknown command "${name}" (try "mfakit --help")`);
+  const command = findCommand(name);
 
   let parsed: { values: Values; positionals: string[] };
   try {
@@ -261,6 +258,14 @@ function run(argv: string[]): number {
     throw new UsageError(`too many arguments (usage: ${command.usage})`);
   }
   return command.run(parsed.positionals, parsed.values);
+}
+
+function findCommand(name: string): Command {
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command !== undefined) return command;
+  // Echo only what looks like a mistyped command name: a misplaced argument may be a secret.
+  const shown = /^[a-z-]{1,24}$/.test(name) ? ` "${name}"` : '';
+  throw new UsageError(`unknown command${shown} (try "mfakit --help")`);
 }
 
 function otpOptions(values: Values): { algorithm?: Algorithm; digits?: number; allowShortSecret?: boolean } {

@@ -55,3 +55,12 @@ export {
   type RequiredRule,
   type SecretKeyRing,
 } from './mfa.js';
+export type {
+  CreateChallengeResult,
+  OutgoingCode,
+  SendCodeOptions,
+  SendCodeResult,
+  VerifyChallengeResult,
+  VerifyCodeOptions,
+  VerifyCodeResult,
+} from './mfa.js';

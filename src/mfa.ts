@@ -12,7 +12,7 @@ import { resolveOtp, resolveTimeStep, resolveWindow } from './internal/options.j
 import { fillRandom, randomString, type RandomSource } from './internal/random.js';
 import { createSealer, type SecretKeyRing } from './internal/seal.js';
 import { parseToken } from './internal/token.js';
-import type { FactorRecord, MfaStore, ThrottlePolicy } from './store/types.js';
+import type { AttemptReservation, FactorRecord, MfaStore, ThrottlePolicy } from './store/types.js';
 
 export type { SecretKeyRing } from './internal/seal.js';
 
@@ -69,6 +69,13 @@ export interface CreateMfaOptions {
    * @default false
    */
   allowPlaintextSecrets?: boolean;
+  /**
+   * How many opened TOTP secrets to keep in memory (least recently used
+   * first out), so a sign-in needs no WebCrypto decryption. The key ring is in
+   * the same memory, so this adds nothing for an attacker who can read it; 0 disables.
+   * @default 1000
+   */
+  secretCacheSize?: number;
   /** Host secret keying the recovery-code HMAC; keep it outside the database. @default none (SHA-256) */
   pepper?: string | Uint8Array;
   /** Required-MFA rule and throttling numbers. */
@@ -112,8 +119,8 @@ export interface MfaEvent {
   reason?: string;
   /** Who acted, for `mfa.reset`. */
   actor?: string;
-  /** How the user verified, for `verify.succeeded` and `verify.failed`. */
-  method?: 'totp' | 'recovery';
+  /** What was checked, for `verify.succeeded` and `verify.failed`: an authenticator code, a recovery code, or an e-mail/SMS code. */
+  method?: 'totp' | 'recovery' | 'code';
   /** End of the lock, for `lockout`. */
   lockedUntil?: number;
 }
@@ -349,6 +356,7 @@ const CODE_TTL_MS = 300_000;
 const CODE_COOLDOWN_MS = 60_000;
 const CODE_DIGITS = 6;
 const SIGN_IN = 'mfakit:sign-in';
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
 /**
  * Creates the stateful MFA flows over a store: enrolment with a first-code
@@ -408,11 +416,85 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
 
   function checkTotp(secret: Uint8Array, code: string, now: number, afterStep: number) {
     try {
-      return verifyTotp(secret, code, { ...cfg.totp, now, afterStep });
+      const { algorithm, digits, period, window } = cfg.totp;
+      return verifyTotp(secret, code, { algorithm, digits, period, window, now, afterStep });
     } finally {
       secret.fill(0);
     }
   }
+
+  async function verifyUser(userId: string, code: unknown, now: number): Promise<MfaVerifyResult> {
+    const totp = parseToken(code, cfg.digits) >= 0;
+    const recovery = totp ? null : normalizeRecoveryCode(code as string);
+    const method = totp ? 'totp' : 'recovery';
+    // A malformed input cannot be a guess, so it is answered before any store call and costs no budget.
+    if (!totp && recovery === null) {
+      emit({ type: 'verify.failed', userId, at: now, reason: 'malformed' });
+      return { ok: false, reason: 'malformed' };
+    }
+    const factor = await call('getFactor', () => store.getFactor(userId));
+    if (factor === null || factor.state !== 'active') {
+      emit({ type: 'verify.failed', userId, at: now, reason: 'not-enrolled', method });
+      return { ok: false, reason: 'not-enrolled' };
+    }
+    // Opened before the reservation: a server that cannot decrypt must not lock its users out.
+    const secret = totp ? await openSecret(userId, factor) : null;
+    // Reserved before the check, so concurrent guesses cannot all slip past the lock.
+    const reservation = await call('reserveAttempt', () => store.reserveAttempt(userId, now, throttle));
+    if (!reservation.allowed) {
+      secret?.fill(0);
+      return refused(userId, now, reservation, method);
+    }
+
+    let failure: 'mismatch' | 'replayed' | 'malformed' | null = null;
+    if (secret !== null) {
+      const result = checkTotp(secret, code as string, now, factor.lastStep);
+      if (!result.ok) failure = result.reason;
+      else if (!(await call('claimStep', () => store.claimStep(userId, result.step)))) failure = 'replayed';
+    } else if (!(await call('consumeRecoveryCode', () => store.consumeRecoveryCode(userId, hash(recovery as string))))) {
+      failure = 'mismatch';
+    }
+
+    if (failure === null) {
+      await call('clearFailures', () => store.clearFailures(userId));
+      const remainingRecoveryCodes = await call('countRecoveryCodes', () => store.countRecoveryCodes(userId));
+      if (!totp) emit({ type: 'recovery.used', userId, at: now });
+      emit({ type: 'verify.succeeded', userId, at: now, method });
+      return { ok: true, method, remainingRecoveryCodes };
+    }
+    return failAfterReservation(userId, now, failure, reservation, method);
+  }
+
+  /** A failure after a reservation: emits the events and reports the lock now in force. */
+  function failAfterReservation<R extends MfaFailureReason>(userId: string, now: number, reason: R, reservation: AttemptReservation, method: MfaEvent['method']): MfaFailure<R> {
+    emit(method === undefined ? { type: 'verify.failed', userId, at: now, reason } : { type: 'verify.failed', userId, at: now, reason, method });
+    if (reservation.suspended) {
+      emit({ type: 'lockout', userId, at: now, reason: 'suspended' });
+      return { ok: false, reason };
+    }
+    if (reservation.lockedUntil !== null && reservation.lockedUntil > now) {
+      emit({ type: 'lockout', userId, at: now, reason: 'locked', lockedUntil: reservation.lockedUntil });
+      return { ok: false, reason, retryAfterMs: reservation.lockedUntil - now };
+    }
+    return { ok: false, reason };
+  }
+
+  /** The refusal of a reservation that was not allowed. */
+  function refused(userId: string, now: number, reservation: AttemptReservation, method: MfaEvent['method']): MfaFailure<'locked' | 'suspended'> {
+    const reason = reservation.suspended ? 'suspended' : 'locked';
+    emit(method === undefined ? { type: 'verify.failed', userId, at: now, reason } : { type: 'verify.failed', userId, at: now, reason, method });
+    return reservation.suspended || reservation.lockedUntil === null
+      ? { ok: false, reason }
+      : { ok: false, reason, retryAfterMs: Math.max(0, reservation.lockedUntil - now) };
+  }
+
+  // Domain-separated digests: the store sees neither tokens nor codes.
+  const digest = (...parts: string[]): string => {
+    const data = utf8ToBytes(JSON.stringify(parts));
+    return bytesToHex(cfg.pepperBytes === undefined ? sha256(data) : hmac(sha256, cfg.pepperBytes, data));
+  };
+  const challengeId = (token: string): string => digest('mfakit/challenge-id', token);
+  const codeId = (userId: string, purpose: string, destination: string): string => digest('mfakit/code-id', userId, purpose, destination);
 
   async function requiredFor(userId: string, now: number): Promise<{ required: boolean; graceEndsAt?: number; inGrace: boolean }> {
     const rule = typeof cfg.required === 'function' ? await cfg.required(userId) : cfg.required;
@@ -464,59 +546,7 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
 
     async verify(userId, code) {
       assertUserId(userId);
-      const now = clock();
-      const totp = parseToken(code, cfg.digits) >= 0;
-      const recovery = totp ? null : normalizeRecoveryCode(code as string);
-      const method = totp ? 'totp' : 'recovery';
-      // A malformed input cannot be a guess, so it is answered before any store call and costs no budget.
-      if (!totp && recovery === null) {
-        emit({ type: 'verify.failed', userId, at: now, reason: 'malformed' });
-        return { ok: false, reason: 'malformed' };
-      }
-      const factor = await call('getFactor', () => store.getFactor(userId));
-      if (factor === null || factor.state !== 'active') {
-        emit({ type: 'verify.failed', userId, at: now, reason: 'not-enrolled', method });
-        return { ok: false, reason: 'not-enrolled' };
-      }
-      // Opened before the reservation: a server that cannot decrypt must not lock its users out.
-      const secret = totp ? await openSecret(userId, factor) : null;
-      // Reserved before the check, so concurrent guesses cannot all slip past the lock.
-      const reservation = await call('reserveAttempt', () => store.reserveAttempt(userId, now, throttle));
-      if (!reservation.allowed) {
-        secret?.fill(0);
-        const reason = reservation.suspended ? 'suspended' : 'locked';
-        emit({ type: 'verify.failed', userId, at: now, reason, method });
-        return reservation.suspended || reservation.lockedUntil === null
-          ? { ok: false, reason }
-          : { ok: false, reason, retryAfterMs: Math.max(0, reservation.lockedUntil - now) };
-      }
-
-      let failure: 'mismatch' | 'replayed' | 'malformed' | null = null;
-      if (secret !== null) {
-        const result = checkTotp(secret, code as string, now, factor.lastStep);
-        if (!result.ok) failure = result.reason;
-        else if (!(await call('claimStep', () => store.claimStep(userId, result.step)))) failure = 'replayed';
-      } else if (!(await call('consumeRecoveryCode', () => store.consumeRecoveryCode(userId, hash(recovery as string))))) {
-        failure = 'mismatch';
-      }
-
-      if (failure === null) {
-        await call('clearFailures', () => store.clearFailures(userId));
-        const remainingRecoveryCodes = await call('countRecoveryCodes', () => store.countRecoveryCodes(userId));
-        if (!totp) emit({ type: 'recovery.used', userId, at: now });
-        emit({ type: 'verify.succeeded', userId, at: now, method });
-        return { ok: true, method, remainingRecoveryCodes };
-      }
-      emit({ type: 'verify.failed', userId, at: now, reason: failure, method });
-      if (reservation.suspended) {
-        emit({ type: 'lockout', userId, at: now, reason: 'suspended' });
-        return { ok: false, reason: failure };
-      }
-      if (reservation.lockedUntil !== null && reservation.lockedUntil > now) {
-        emit({ type: 'lockout', userId, at: now, reason: 'locked', lockedUntil: reservation.lockedUntil });
-        return { ok: false, reason: failure, retryAfterMs: reservation.lockedUntil - now };
-      }
-      return { ok: false, reason: failure };
+      return verifyUser(userId, code, clock());
     },
 
     async regenerateRecoveryCodes(userId) {
@@ -572,6 +602,85 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
       if (enrolled && attempts.lockedUntil !== null && attempts.lockedUntil > now) status.lockedUntil = attempts.lockedUntil;
       return status;
     },
+
+    async createChallenge(userId) {
+      assertUserId(userId);
+      const now = clock();
+      const bytes = new Uint8Array(32);
+      fillRandom(bytes, cfg.random);
+      const token = toBase64Url(bytes);
+      bytes.fill(0);
+      const id = challengeId(token);
+      const expiresAt = now + CHALLENGE_TTL_MS;
+      const record = { userId, purpose: SIGN_IN, digest: id, destination: '', createdAt: now, expiresAt, attemptsLeft: CHALLENGE_ATTEMPTS };
+      await call('putChallenge', () => store.putChallenge(id, record, 0));
+      return { token, expiresAt };
+    },
+
+    async verifyChallenge(token, code) {
+      const now = clock();
+      if (typeof token !== 'string' || !TOKEN_SHAPE.test(token)) return { ok: false, reason: 'malformed' };
+      if (parseToken(code, cfg.digits) < 0 && normalizeRecoveryCode(code as string) === null) return { ok: false, reason: 'malformed' };
+      const id = challengeId(token);
+      // Taking the challenge out for the length of one check means concurrent
+      // checks with one token cannot multiply its attempts; a failed check puts it back.
+      const taken = await call('consumeChallenge', () => store.consumeChallenge(id, SIGN_IN, id, now));
+      if (!taken.ok) return { ok: false, reason: 'expired' };
+      const { record } = taken;
+      let result: MfaVerifyResult;
+      try {
+        result = await verifyUser(record.userId, code, now);
+      } catch (err) {
+        // A server-side failure is not the client's attempt: give the token back if the store lets us.
+        await Promise.resolve()
+          .then(() => store.putChallenge(id, record, 0))
+          .catch(() => false);
+        throw err;
+      }
+      if (result.ok) return { ...result, userId: record.userId };
+      const spent = result.reason === 'mismatch' || result.reason === 'replayed' ? 1 : 0;
+      const keep = result.reason !== 'not-enrolled' && result.reason !== 'suspended' && record.attemptsLeft - spent > 0;
+      if (keep) await call('putChallenge', () => store.putChallenge(id, { ...record, attemptsLeft: record.attemptsLeft - spent }, 0));
+      return result;
+    },
+
+    async sendCode(userId, options) {
+      assertUserId(userId);
+      const { purpose, destination, send } = assertCodeOptions(options, true);
+      const now = clock();
+      const code = randomString(CODE_DIGITS, '0123456789', cfg.random);
+      const id = codeId(userId, purpose, destination);
+      const expiresAt = now + CODE_TTL_MS;
+      const record = { userId, purpose, digest: digest('mfakit/code', id, code), destination, createdAt: now, expiresAt, attemptsLeft: CHALLENGE_ATTEMPTS };
+      if (!(await call('putChallenge', () => store.putChallenge(id, record, CODE_COOLDOWN_MS)))) return { ok: false, reason: 'cooldown' };
+      try {
+        await send({ to: destination, code, purpose, expiresAt });
+      } catch (err) {
+        // Undelivered: withdraw it so the user can ask again at once.
+        await call('deleteChallenge', () => store.deleteChallenge(id));
+        throw err;
+      }
+      return { ok: true, expiresAt };
+    },
+
+    async verifyCode(userId, options) {
+      assertUserId(userId);
+      const { purpose, destination } = assertCodeOptions(options, false);
+      const now = clock();
+      if (parseToken(options.code, CODE_DIGITS) < 0) return { ok: false, reason: 'malformed' };
+      const reservation = await call('reserveAttempt', () => store.reserveAttempt(userId, now, throttle));
+      if (!reservation.allowed) return refused(userId, now, reservation, 'code');
+      const id = codeId(userId, purpose, destination);
+      const typed = String(parseToken(options.code, CODE_DIGITS)).padStart(CODE_DIGITS, '0');
+      const r = await call('consumeChallenge', () => store.consumeChallenge(id, purpose, digest('mfakit/code', id, typed), now));
+      if (r.ok) {
+        await call('clearFailures', () => store.clearFailures(userId));
+        emit({ type: 'verify.succeeded', userId, at: now, method: 'code' });
+        return { ok: true };
+      }
+      if (r.reason === 'mismatch') return { ...failAfterReservation(userId, now, 'mismatch', reservation, 'code'), attemptsLeft: r.attemptsLeft };
+      return failAfterReservation(userId, now, 'expired', reservation, 'code');
+    },
   };
 }
 
@@ -587,7 +696,11 @@ function resolveConfig(opts: CreateMfaOptions) {
   if (opts.allowPlaintextSecrets !== undefined && typeof opts.allowPlaintextSecrets !== 'boolean') {
     throw invalid('allowPlaintextSecrets must be a boolean');
   }
-  const sealer = createSealer(opts.secretKeys, opts.allowPlaintextSecrets === true);
+  const secretCacheSize = opts.secretCacheSize ?? 1000;
+  if (!Number.isSafeInteger(secretCacheSize) || secretCacheSize < 0 || secretCacheSize > 1_000_000) {
+    throw invalid('secretCacheSize must be an integer between 0 and 1000000');
+  }
+  const sealer = createSealer(opts.secretKeys, opts.allowPlaintextSecrets === true, secretCacheSize);
 
   const pepper = opts.pepper;
   if (pepper !== undefined && !((typeof pepper === 'string' || pepper instanceof Uint8Array) && pepper.length > 0)) {
@@ -652,10 +765,12 @@ function resolveConfig(opts: CreateMfaOptions) {
     issuer: opts.issuer,
     sealer,
     pepper,
+    pepperBytes: typeof pepper === 'string' ? utf8ToBytes(pepper) : pepper,
     required,
     throttle,
     digits: otp.digits,
-    totp: { algorithm: otp.algorithm, digits: otp.digits, period: step.period, window },
+    // The window as given (validated above): a number is the cheapest form to re-read per check.
+    totp: { algorithm: otp.algorithm, digits: otp.digits, period: step.period, window: t.window ?? window.past },
     uri: { algorithm: otp.algorithm, digits: otp.digits, period: step.period },
     enrollmentTtlMs,
     recoveryCodeCount,
@@ -672,3 +787,20 @@ function assertUserId(userId: unknown): asserts userId is string {
 }
 
 const invalid = (message: string): MfaError => new MfaError('INVALID_CONFIG', message);
+
+const MAX_CODE_FIELD = 1024;
+
+function assertCodeOptions<Send extends boolean>(options: unknown, needsSend: Send): { purpose: string; destination: string; send: Send extends true ? SendCodeOptions['send'] : undefined } {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${describe(options)}`);
+  const { purpose, destination, send } = options as Partial<SendCodeOptions>;
+  if (typeof purpose !== 'string' || purpose.length === 0 || purpose.length > MAX_CODE_FIELD) throw new TypeError('purpose must be a non-empty string');
+  if (typeof destination !== 'string' || destination.length === 0 || destination.length > MAX_CODE_FIELD) throw new TypeError('destination must be a non-empty string');
+  if (needsSend && typeof send !== 'function') throw new TypeError(`send must be a function, got ${describe(send)}`);
+  return { purpose, destination, send: send as never };
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}

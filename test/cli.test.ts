@@ -210,7 +210,8 @@ describe('bad arguments: one line on stderr, nothing on stdout, exit code 2', ()
   it.each<[string, string[], RegExp]>([
     ['no command', [], /missing command/],
     ['unknown command', ['frobnicate'], /unknown command "frobnicate"/],
-    ['help for an unknown command', ['help', 'frobnicate'], /unknown command/],
+    ['help for an unknown command', ['help', 'constructor'], /unknown command "constructor"/],
+    ['a secret where the command goes', ['GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'], /^mfakit: unknown command \(try/],
     ['unknown option', ['code', S, '--frob'], /Unknown option '--frob'/],
     ['option without its value', ['code', S, '--time'], /--time/],
     ['missing secret', ['code'], /missing <secret>/],

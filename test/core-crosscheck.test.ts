@@ -25,7 +25,14 @@ function referenceStep(nowMs: number, period: number, t0: number): bigint {
 
 const algorithm = fc.constantFrom<Algorithm>('SHA1', 'SHA256', 'SHA512');
 const digits = fc.integer({ min: 6, max: 10 });
-const key = fc.uint8Array({ minLength: 16, maxLength: 128 });
+// Keys longer than the hash block (64 bytes, 128 for SHA-512) are hashed first (RFC 2104 §2);
+// the lengths listed sit on the block and padding boundaries of that inner hash.
+const key = fc.oneof(
+  fc.uint8Array({ minLength: 16, maxLength: 320 }),
+  fc
+    .constantFrom(20, 32, 63, 64, 65, 119, 120, 127, 128, 129, 183, 184, 239, 240, 255, 256, 257)
+    .chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+);
 // Counters spread over the whole exact range, with the 32-bit boundary and the top made likely.
 const counter = fc.oneof(
   fc.maxSafeNat(),

@@ -174,3 +174,26 @@ describe('a record that cannot be decrypted', () => {
     expect(text).not.toContain(codeAt(secret, h.clock.t));
   });
 });
+
+describe('the opened-secret cache', () => {
+  it('serves only the same user and the same sealed record, and evicts the oldest', async () => {
+    for (const secretCacheSize of [0, 1, 1000]) {
+      const h = harness({ secretCacheSize });
+      const a = await enroll(h, 'a');
+      const b = await enroll(h, 'b');
+      for (let i = 0; i < 3; i++) {
+        h.clock.t += STEP;
+        expect((await h.mfa.verify('a', codeAt(a.secret, h.clock.t))).ok, `size ${secretCacheSize}`).toBe(true);
+        expect((await h.mfa.verify('b', codeAt(b.secret, h.clock.t))).ok, `size ${secretCacheSize}`).toBe(true);
+      }
+      await copyFactor(h.store, 'a', 'c');
+      await expect(h.mfa.verify('c', codeAt(a.secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+      // Re-enrolment stores a new sealed record: the old secret must stop working at once.
+      await h.mfa.disable('a');
+      const again = await enroll(h, 'a');
+      expect(await h.mfa.verify('a', codeAt(a.secret, h.clock.t))).toMatchObject({ ok: false });
+      expect((await h.mfa.verify('a', codeAt(again.secret, h.clock.t))).ok).toBe(true);
+    }
+    expect(() => harness({ secretCacheSize: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+  });
+});

@@ -38,16 +38,25 @@ export interface PostgresStoreOptions {
 export interface PostgresStore extends MfaStore {
   /**
    * Creates the tables and index if they do not exist. Safe to run on every
-   * start; run it from one process (a deploy step), as concurrent `CREATE
-   * TABLE IF NOT EXISTS` may still collide in PostgreSQL.
+   * start; best run from one process (a deploy step), as concurrent `CREATE
+   * TABLE IF NOT EXISTS` may still collide in PostgreSQL (retried once).
+   *
+   * @returns when the tables exist
+   * @throws whatever the client rejects with (connection or permission errors)
+   * @example
+   * await createPostgresStore(pool).migrate();
    */
   migrate(): Promise<void>;
   /**
-   * Deletes challenges and pending factors that expired before `now`. Nothing
-   * depends on it (expired rows are refused and replaced anyway); run it now
-   * and then to keep abandoned rows from piling up.
+   * Deletes challenges and pending factors that expired at or before `now`.
+   * Nothing depends on it (expired rows are refused and replaced anyway); run
+   * it now and then to keep abandoned rows from piling up.
    *
+   * @param now - current time in ms since the epoch
    * @returns how many rows were deleted
+   * @throws whatever the client rejects with
+   * @example
+   * setInterval(() => store.purgeExpired(Date.now()).catch(() => {}), 3_600_000);
    */
   purgeExpired(now: number): Promise<number>;
 }

@@ -1,5 +1,3 @@
-import { sha1 } from '@noble/hashes/legacy.js';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { SHA1_IV, SHA1_W, sha1Compress } from './sha1.js';
 import { SHA256_IV, SHA256_W, sha256Compress, SHA512_IV, SHA512_W, sha512Compress } from './sha2.js';
 
@@ -28,14 +26,12 @@ interface Kernel {
   iv: Int32Array;
   /** Compresses the block in `w` into the state at `src[si…]`, writing the result to `dst[di…]`. */
   compress(src: Int32Array, si: number, dst: Int32Array, di: number): void;
-  /** Hashes a key longer than a block (RFC 2104 §2); rare, so the reference implementation does it. */
-  hashKey(key: Uint8Array): Uint8Array;
 }
 
 const KERNELS: Record<Algorithm, Kernel> = {
-  SHA1: { w: SHA1_W, blockWords: 16, stateWords: 5, iv: SHA1_IV, compress: sha1Compress, hashKey: (k) => sha1(k) },
-  SHA256: { w: SHA256_W, blockWords: 16, stateWords: 8, iv: SHA256_IV, compress: sha256Compress, hashKey: (k) => sha256(k) },
-  SHA512: { w: SHA512_W, blockWords: 32, stateWords: 16, iv: SHA512_IV, compress: sha512Compress, hashKey: (k) => sha512(k) },
+  SHA1: { w: SHA1_W, blockWords: 16, stateWords: 5, iv: SHA1_IV, compress: sha1Compress },
+  SHA256: { w: SHA256_W, blockWords: 16, stateWords: 8, iv: SHA256_IV, compress: sha256Compress },
+  SHA512: { w: SHA512_W, blockWords: 32, stateWords: 16, iv: SHA512_IV, compress: sha512Compress },
 };
 
 const IPAD = 0x36363636;
@@ -57,8 +53,9 @@ class KeyedMac implements OtpMac {
     this.k = k;
     this.keyed = new Int32Array(2 * n);
     if (key.length > k.blockWords * 4) {
-      const hashed = k.hashKey(key);
-      loadKeyBlock(w, k.blockWords, hashed);
+      // RFC 2104 §2: a key longer than a block is replaced by its hash, which then fits.
+      const hashed = hashLong(k, key);
+      for (let i = 0; i < k.blockWords; i++) w[i] = (i < n ? hashed[i]! : 0) ^ IPAD;
       hashed.fill(0);
     } else {
       loadKeyBlock(w, k.blockWords, key);
@@ -119,6 +116,37 @@ function loadKeyBlock(w: Int32Array, words: number, key: Uint8Array): void {
     w[i++] = tail ^ IPAD;
   }
   for (; i < words; i++) w[i] = IPAD;
+}
+
+/**
+ * The plain hash of `data` (FIPS 180-4 §5.1 padding) as state words, for the
+ * rare key longer than a block. Bytes are read one at a time: speed does not
+ * matter here, and the same compressions as the hot path keep the bundle small.
+ */
+function hashLong(k: Kernel, data: Uint8Array): Int32Array {
+  const w = k.w;
+  const bw = k.blockWords;
+  const blockBytes = bw * 4;
+  const length = data.length;
+  // Room for the 0x80 byte and the 64-bit (SHA-1, SHA-256) or 128-bit (SHA-512) bit length.
+  const end = Math.ceil((length + 1 + bw / 2) / blockBytes) * blockBytes;
+  const state = k.iv.slice();
+  for (let at = 0; at < end; at += blockBytes) {
+    for (let i = 0; i < bw; i++) {
+      let word = 0;
+      for (let b = 0; b < 4; b++) {
+        const p = at + i * 4 + b;
+        word = (word << 8) | (p < length ? data[p]! : p === length ? 0x80 : 0);
+      }
+      w[i] = word;
+    }
+    if (at + blockBytes === end) {
+      w[bw - 2] = Math.floor(length / 0x20000000);
+      w[bw - 1] = (length * 8) | 0;
+    }
+    k.compress(state, 0, state, 0);
+  }
+  return state;
 }
 
 /**

@@ -34,7 +34,43 @@ const PLAIN = 'plain';
  *
  * @throws {MfaError} `INVALID_CONFIG` on a malformed key ring, or none without `allowPlaintext`
  */
-export function createSealer(ring: SecretKeyRing | undefined, allowPlaintext: boolean): Sealer {
+export function createSealer(ring: SecretKeyRing | undefined, allowPlaintext: boolean, cacheSize = 0): Sealer {
+  const sealer = createUncachedSealer(ring, allowPlaintext);
+  return cacheSize > 0 ? withCache(sealer, cacheSize) : sealer;
+}
+
+/**
+ * Remembers the last `max` opened secrets, so a sign-in costs no AES round
+ * trip through WebCrypto. A hit needs the same user id and the exact same
+ * sealed text, which the AAD binds, so it is exactly what decryption would
+ * return. Copies go out, since callers zero what they get.
+ */
+function withCache(inner: Sealer, max: number): Sealer {
+  // By user id, holding the sealed text it was opened from: a short key to hash, and a
+  // record re-sealed or replaced under the same user simply misses.
+  const cache = new Map<string, { sealed: string; secret: Uint8Array; stale: boolean }>();
+  return {
+    seal: (userId, secret) => inner.seal(userId, secret),
+    async open(userId, sealed) {
+      const hit = cache.get(userId);
+      if (hit !== undefined && hit.sealed === sealed) return { secret: hit.secret.slice(), stale: hit.stale };
+      const opened = await inner.open(userId, sealed);
+      if (hit !== undefined) {
+        hit.secret.fill(0);
+        cache.delete(userId);
+      } else if (cache.size >= max) {
+        // Oldest inserted goes first: Map iterates in insertion order.
+        const oldest = cache.keys().next().value as string;
+        cache.get(oldest)?.secret.fill(0);
+        cache.delete(oldest);
+      }
+      cache.set(userId, { sealed, secret: opened.secret.slice(), stale: opened.stale });
+      return opened;
+    },
+  };
+}
+
+function createUncachedSealer(ring: SecretKeyRing | undefined, allowPlaintext: boolean): Sealer {
   if (ring === undefined) {
     if (!allowPlaintext) {
       throw new MfaError(

@@ -50,6 +50,20 @@ describe.skipIf(redisUrl === '')(title('redis v5'), () => {
     expect(Number(await client.sendCommand(['EXISTS', `${prefix}challenge:${u}-c`, `${prefix}user-challenges:${u}`]))).toBe(0);
   });
 
+  test('the per-user challenge index forgets challenges Redis has expired', async () => {
+    // retainExpiredMs 0 and a 1 ms lifetime: Redis drops the challenge keys almost at once.
+    const short = createRedisStore(client, { keyPrefix: prefix, retainExpiredMs: 0 });
+    const u = `idx-${Date.now()}`;
+    const ch = { userId: u, purpose: 'p', digest: 'd', destination: '', createdAt: 1000, expiresAt: 1001, attemptsLeft: 5 };
+    for (const id of ['a', 'b', 'c']) await short.putChallenge(`${u}-${id}`, ch, 0);
+    const gone = async (): Promise<boolean> =>
+      Number(await client.sendCommand(['EXISTS', `${prefix}challenge:${u}-a`, `${prefix}challenge:${u}-b`, `${prefix}challenge:${u}-c`])) === 0;
+    for (let i = 0; i < 200 && !(await gone()); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(await gone()).toBe(true);
+    await store.putChallenge(`${u}-d`, { ...ch, expiresAt: 10_000_000 }, 0);
+    expect(await client.sendCommand(['SMEMBERS', `${prefix}user-challenges:${u}`])).toEqual([`${u}-d`]);
+  });
+
   test('attempt counters: no TTL by default; with attemptsTtlMs one that outlasts the lock; never once suspended', async () => {
     const policy = { freeFailures: 2, baseLockMs: 30_000, maxLockMs: 900_000, suspendAfter: 3 };
     const u = `att-${Date.now()}`;

@@ -77,7 +77,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     throw new Error(`scripts/services.sh start failed: ${out.stderr || out.message}`);
   }
   const vars = parseEnv(readFileSync(join(dir, 'services.env'), 'utf8'));
-  provide(vars.MFAKIT_PG_URL ?? '', vars.MFAKIT_REDIS_URL ?? '', '');
+  // A URL given in the environment wins over the throwaway server of the same kind.
+  provide(envPg || (vars.MFAKIT_PG_URL ?? ''), envRedis || (vars.MFAKIT_REDIS_URL ?? ''), '');
   return stop;
 }
 
