@@ -48,7 +48,7 @@ let pgUrl = process.env.MFAKIT_PG_URL ?? '';
 let redisUrl = process.env.MFAKIT_REDIS_URL ?? '';
 if (pgUrl === '' || redisUrl === '') {
   const dir = mkdtempSync(join(tmpdir(), 'mfakit-bench-'));
-  const env = { ...process.env, MFAKIT_SERVICES_DIR: dir, MFAKIT_PG_PORT: String(await freePort()), MFAKIT_REDIS_PORT: String(await freePort()) };
+  const env = { ...process.env, MFAKIT_SERVICES_DIR: dir, MFAKIT_PG_PORT: String(await freePort()), MFAKIT_REDIS_PORT: String(await freePort()), MFAKIT_SERVICES_OWNER_PID: String(process.pid) };
   const script = join(root, 'scripts/services.sh');
   try {
     execFileSync(script, ['start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });

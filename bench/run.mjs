@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const peersDir = fileURLToPath(new URL('peers/', import.meta.url));
 const quick = process.argv.includes('--quick');
-const ROUNDS = quick ? 3 : 9;
-const BATCH_MS = quick ? 15 : 80;
+const ROUNDS = quick ? 3 : 21;
+const BATCH_MS = quick ? 15 : 25;
 
 if (!existsSync(new URL('../dist/index.js', import.meta.url))) run('npm', ['run', 'build'], root);
 if (!existsSync(new URL('peers/node_modules', import.meta.url))) run('npm', ['ci', '--no-audit', '--no-fund'], peersDir);

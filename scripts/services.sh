@@ -10,6 +10,7 @@
 #   MFAKIT_PG_PORT       PostgreSQL port          (default 54329)
 #   MFAKIT_REDIS_PORT    Redis port               (default 63799)
 #   MFAKIT_PG_BIN        PostgreSQL bin directory (default: newest /usr/lib/postgresql/*/bin)
+#   MFAKIT_SERVICES_OWNER_PID  stop the servers when this process is gone
 # PostgreSQL refuses to run as root, so as root its cluster runs as the
 # `postgres` user in a directory under /tmp that this script creates.
 set -euo pipefail
@@ -58,6 +59,15 @@ start() {
     sleep 0.05
   done
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping | grep -q PONG || { cat "$DIR/redis.log" >&2; exit 5; }
+
+  # Safety net for a test run killed before its teardown: when the owner
+  # process is gone, stop the servers. Detached, with no inherited output, so
+  # whoever waits for this script's output is not kept waiting.
+  if [[ -n "${MFAKIT_SERVICES_OWNER_PID:-}" ]]; then
+    MFAKIT_SERVICES_DIR="$DIR" MFAKIT_PG_BIN="$bin" setsid bash -c \
+      'while kill -0 "$1" 2>/dev/null; do sleep 2; done; "$2" stop' _ "$MFAKIT_SERVICES_OWNER_PID" "$ROOT/scripts/services.sh" \
+      </dev/null >/dev/null 2>&1 &
+  fi
 
   cat > "$DIR/services.env" <<ENV
 MFAKIT_PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres

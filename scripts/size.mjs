@@ -42,7 +42,10 @@ try {
   });
 } catch (err) {
   // esbuild's errors name the import that could not be bundled (a Node built-in, for one).
-  for (const e of err.errors ?? []) console.error(`✗ ${e.text}${e.location ? ` (${e.location.file}:${e.location.line})` : ''}`);
+  for (const e of err.errors ?? []) {
+    console.error(`✗ ${e.text}${e.location ? ` (${e.location.file}:${e.location.line})` : ''}`);
+    for (const note of e.notes ?? []) console.error(`  ${note.text}`);
+  }
   if (!err.errors) console.error(err);
   console.error('size: the browser bundle of verifyTotp failed to build');
   process.exit(1);

@@ -101,6 +101,15 @@ describe('generateHotp and generateTotp against a reference built from @noble/ha
     );
   });
 
+  it('decodeSecret inverts encodeSecret (base32-encode) for every length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 300 }), (k) => {
+        expect(decodeSecret(encodeSecret(k))).toEqual(k);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('base32 typed leniently gives the same code as canonical base32', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 16, maxLength: 64 }), counter, (k, c) => {

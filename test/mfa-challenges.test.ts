@@ -178,3 +178,17 @@ describe('pending sign-in challenge when the server fails', () => {
     expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toMatchObject({ ok: true, userId: 'user-1' });
   });
 });
+
+describe('challenge events', () => {
+  it('never carry the token or the code', async () => {
+    const h = harness();
+    const { secret } = await enroll(h);
+    const { token } = await h.mfa.createChallenge('user-1');
+    const wrong = wrongCode(secret, h.clock.t);
+    await h.mfa.verifyChallenge(token, wrong);
+    const right = codeAt(secret, h.clock.t);
+    expect((await h.mfa.verifyChallenge(token, right)).ok).toBe(true);
+    const json = JSON.stringify(h.events);
+    for (const needle of [token, right, wrong, secret]) expect(json.includes(needle)).toBe(false);
+  });
+});

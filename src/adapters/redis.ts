@@ -45,7 +45,7 @@ export interface RedisStoreOptions {
 }
 
 /**
- * Creates an {@link MfaStore} over Redis 6.2+ (or Valkey). Every method that
+ * Creates an {@link MfaStore} over Redis 6.2+. Every method that
  * reads and writes is one Lua script (`EVALSHA`, falling back to `EVAL` when
  * the server's script cache was flushed), so it is atomic on one server;
  * the others are one command (`SREM` consumes a recovery code).

@@ -1,7 +1,13 @@
 // A tiny assertion helper for the conformance kit: no node:assert, so the kit
 // also runs in browsers and under any test runner.
 
-/** Thrown by the conformance kit when an adapter breaks the contract. */
+/**
+ * Thrown by the conformance kit when an adapter breaks the contract; the
+ * message names the method and the expected and actual values.
+ *
+ * @example
+ * try { await fn(); } catch (e) { if (e instanceof ConformanceError) report(e.message); }
+ */
 export class ConformanceError extends Error {
   override name = 'ConformanceError';
 }

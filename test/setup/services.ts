@@ -64,6 +64,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     MFAKIT_SERVICES_DIR: dir,
     MFAKIT_PG_PORT: String(await freePort()),
     MFAKIT_REDIS_PORT: String(await freePort()),
+    // Stops the servers if this process dies before teardown.
+    MFAKIT_SERVICES_OWNER_PID: String(process.pid),
   };
   const stop = async (): Promise<void> => {
     await run(SCRIPT, ['stop'], { env }).catch((err: unknown) => process.stderr.write(`[mfakit] services.sh stop failed: ${String(err)}\n`));
