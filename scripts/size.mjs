@@ -7,6 +7,8 @@
 // the budget. With platform=browser, esbuild refuses to resolve `node:` imports
 // and Node built-ins, so one that reaches the bundle fails the build; a `node:`
 // import left external by any other route is also checked in the metafile.
+// The same entry bundled from src/ lists the modules tree-shaking kept, and fails
+// when one that verifyTotp does not need (URIs, recovery codes, flows, stores) is in.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,45 +30,60 @@ export const check = (secret, token) =>
   ['SHA1', 'SHA256', 'SHA512'].map((algorithm) => verifyTotp(secret, token, { algorithm }).ok);
 `;
 
-let result;
-try {
-  result = await build({
-    stdin: { contents: entry, resolveDir: root, sourcefile: 'size-entry.js', loader: 'js' },
-    bundle: true,
-    minify: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-} catch (err) {
-  // esbuild's errors name the import that could not be bundled (a Node built-in, for one).
-  for (const e of err.errors ?? []) {
-    console.error(`✗ ${e.text}${e.location ? ` (${e.location.file}:${e.location.line})` : ''}`);
-    for (const note of e.notes ?? []) console.error(`  ${note.text}`);
+const options = {
+  bundle: true,
+  minify: true,
+  platform: 'browser',
+  format: 'esm',
+  write: false,
+  metafile: true,
+  logLevel: 'silent',
+};
+
+/** Bundles `contents`; on failure prints esbuild's errors (a Node built-in it cannot resolve, for one) and exits 1. */
+async function bundle(contents, sourcefile) {
+  try {
+    return await build({ ...options, stdin: { contents, resolveDir: root, sourcefile, loader: 'ts' } });
+  } catch (err) {
+    for (const e of err.errors ?? []) {
+      console.error(`✗ ${e.text}${e.location ? ` (${e.location.file}:${e.location.line})` : ''}`);
+      for (const note of e.notes ?? []) console.error(`  ${note.text}`);
+    }
+    if (!err.errors) console.error(err);
+    console.error(`size: the browser bundle of ${sourcefile} failed to build`);
+    process.exit(1);
   }
-  if (!err.errors) console.error(err);
-  console.error('size: the browser bundle of verifyTotp failed to build');
-  process.exit(1);
 }
+
+const result = await bundle(entry, 'size-entry.js');
+// The same import from the TypeScript sources: dist/index.js is one file, so only
+// this metafile shows which of our modules tree-shaking kept.
+const fromSource = await bundle(entry.replace('./dist/index.js', './src/index.ts'), 'size-entry-src.ts');
 
 const code = result.outputFiles[0].contents;
 const gz = gzipSync(code, { level: 9 }).length;
-const inputs = Object.entries(result.metafile.outputs['<stdout>']?.inputs ?? Object.values(result.metafile.outputs)[0].inputs)
-  .map(([file, info]) => ({ file, bytes: info.bytesInOutput }))
-  .filter((x) => x.bytes > 0)
-  .sort((a, b) => b.bytes - a.bytes);
+const kept = (r) =>
+  Object.entries(Object.values(r.metafile.outputs)[0].inputs)
+    .map(([file, info]) => ({ file, bytes: info.bytesInOutput }))
+    .filter((x) => x.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes);
+const sourceModules = kept(fromSource);
+// verifyTotp needs none of these; finding one means tree-shaking broke.
+const unwanted = sourceModules.filter(({ file }) => /^src\/(core\/(uri|recovery)|mfa|store|adapters|testing|qr|cli)/.test(file));
 const external = Object.values(result.metafile.inputs)
   .flatMap((i) => i.imports)
   .filter((imp) => imp.external || imp.path.startsWith('node:'));
 
 console.log(`verifyTotp (SHA1, SHA256, SHA512), esbuild --bundle --minify --platform=browser --format=esm`);
 console.log(`  minified ${code.length} B, gzip ${gz} B, budget ${BUDGET} B`);
-console.log('  modules in the bundle (minified bytes):');
-for (const { file, bytes } of inputs) console.log(`    ${String(bytes).padStart(6)}  ${file}`);
+console.log('  modules kept, bundled from the sources (minified bytes):');
+for (const { file, bytes } of sourceModules) console.log(`    ${String(bytes).padStart(6)}  ${file}`);
 
 let failed = false;
+if (unwanted.length > 0) {
+  console.error(`✗ modules verifyTotp does not need reached the bundle: ${unwanted.map((m) => m.file).join(', ')}`);
+  failed = true;
+}
 if (external.length > 0) {
   console.error(`✗ imports left outside the bundle: ${external.map((i) => i.path).join(', ')}`);
   failed = true;

@@ -23,6 +23,7 @@ interface Kernel {
   blockWords: number;
   /** Words in the state, which is also the digest: 5, 8 or 16. */
   stateWords: number;
+  /** Initial hash value H(0) (FIPS 180-4 §5.3). */
   iv: Int32Array;
   /** Compresses the block in `w` into the state at `src[si…]`, writing the result to `dst[di…]`. */
   compress(src: Int32Array, si: number, dst: Int32Array, di: number): void;
@@ -154,14 +155,27 @@ function hashLong(k: Kernel, data: Uint8Array): Int32Array {
  * number of counters. Keys longer than the hash block are hashed first (RFC 2104 §2).
  *
  * @param algorithm - the HMAC hash
- * @param key - the secret bytes (any length, 0 included)
+ * @param key - the secret bytes (any length, 0 included); not kept or modified
  * @returns the keyed MAC; call `destroy()` when done to zero the key-derived state
+ * @example
+ * const mac = createOtpMac('SHA1', key);
+ * const codes = [c - 1, c, c + 1].map((n) => mac.truncate(n) % 1e6);
+ * mac.destroy();
  */
 export function createOtpMac(algorithm: Algorithm, key: Uint8Array): OtpMac {
   return new KeyedMac(KERNELS[algorithm], key);
 }
 
-/** RFC 4226 §5.3: 31 bits starting at the offset given by the low nibble of the last byte. */
+/**
+ * RFC 4226 §5.3 on a digest as bytes: 31 bits starting at the offset given by
+ * the low nibble of the last byte. The fast path reads the same bits from the
+ * state words; this form is the reference the tests compare against.
+ *
+ * @param h - an HMAC digest (20, 32 or 64 bytes)
+ * @returns `Snum`, 0 to 2^31−1
+ * @example
+ * dynamicTruncate(hmac(sha1, key, counterBytes)) % 1e6;
+ */
 export function dynamicTruncate(h: Uint8Array): number {
   const o = (h[h.length - 1] as number) & 0x0f;
   return (

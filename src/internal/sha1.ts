@@ -1,6 +1,6 @@
-// SHA-1 compression (FIPS 180-4 §6.1.2) for HMAC-SHA-1 in HOTP/TOTP only.
-// SHA-1 stays acceptable as an HMAC hash (RFC 4226 Appendix A.2, NIST SP 800-107 §5.3.4);
-// this module is never used for collision-sensitive hashing.
+// SHA-1 compression (FIPS 180-4 §6.1.2) for HMAC-SHA-1 in HOTP/TOTP only: RFC 4226 §5
+// defines HOTP on HMAC-SHA-1. This module serves that HMAC and nothing that needs
+// collision resistance.
 //
 // The 80 rounds are written out: with the 16-word schedule and the five working
 // variables all in locals, V8 keeps them in registers and renames a–e instead of

@@ -2,10 +2,10 @@
 //
 // As in sha1.ts, the caller writes the block words into W[0..15] (SHA-256) or
 // W[0..31] (SHA-512, each 64-bit word as a high/low pair of int32) and compresses
-// them into a state in place; the schedule goes after the block, so the block
-// survives. SHA-512 works on 32-bit halves because JavaScript has no fast 64-bit
-// integers: low halves are summed as unsigned doubles (exact below 2^53) and the
-// carry is the quotient by 2^32. Indexing is always in bounds, hence the `!`.
+// them from one state into another; the schedule goes after the block, so the
+// block survives. SHA-512 works on 32-bit halves because JavaScript has no fast
+// 64-bit integers: low halves are summed as unsigned doubles (exact below 2^53)
+// and the carry is the quotient by 2^32. Indexing is always in bounds, hence the `!`.
 
 /** Message schedule of SHA-256: block words 0–15, schedule 16–63. */
 export const SHA256_W = /* @__PURE__ */ new Int32Array(64);

@@ -9,8 +9,6 @@ export const redisUrl = inject('redisUrl');
 /** Why the real-server suites skip, or '' when the servers are there. */
 export const skipReason = inject('servicesSkipReason');
 
-if (skipReason !== '') process.stderr.write(`[mfakit] ${skipReason}\n`);
-
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Throws a clear error when dist/ has not been built (the worker processes import it). */
