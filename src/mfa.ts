@@ -2,16 +2,16 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from './core/recovery.js';
-import { decodeSecret, generateSecret } from './core/secret.js';
-import { verifyTotp, type TotpWindow } from './core/totp.js';
+import { decodeSecret, generateSecret, secretBytes } from './core/secret.js';
+import type { TotpWindow } from './core/totp.js';
 import { buildOtpauthUri } from './core/uri.js';
 import { MfaError } from './errors.js';
-import { describe } from './internal/assert.js';
-import type { Algorithm } from './internal/hmac.js';
+import { assertInteger, describe } from './internal/assert.js';
+import { createOtpMac, type Algorithm } from './internal/hmac.js';
 import { resolveOtp, resolveTimeStep, resolveWindow } from './internal/options.js';
 import { fillRandom, randomString, type RandomSource } from './internal/random.js';
 import { createSealer, type SecretKeyRing } from './internal/seal.js';
-import { parseToken } from './internal/token.js';
+import { codeDiff, parseToken, POW10 } from './internal/token.js';
 import type { AttemptReservation, FactorRecord, MfaStore, ThrottlePolicy } from './store/types.js';
 
 export type { SecretKeyRing } from './internal/seal.js';
@@ -357,6 +357,9 @@ const CODE_COOLDOWN_MS = 60_000;
 const CODE_DIGITS = 6;
 const SIGN_IN = 'mfakit:sign-in';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** What matchTotp returns when no step matched, or only steps already claimed. */
+const MISMATCH = -1;
+const REPLAYED = -2;
 
 /**
  * Creates the stateful MFA flows over a store: enrolment with a first-code
@@ -385,7 +388,8 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
  */
 export function createMfa(opts: CreateMfaOptions): Mfa {
   const cfg = resolveConfig(opts);
-  const { store, sealer, throttle, clock, emit } = cfg;
+  const { store, sealer, throttle, clock, emit, events } = cfg;
+  const { algorithm, period, past, future, mod } = cfg.totp;
 
   /** Runs one store call; any failure becomes STORE_UNAVAILABLE so it can never read as a success. */
   async function call<T>(method: (typeof STORE_METHODS)[number], run: () => Promise<T>): Promise<T> {
@@ -414,52 +418,126 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
     return secret;
   }
 
-  function checkTotp(secret: Uint8Array, code: string, now: number, afterStep: number) {
+  /**
+   * `verifyTotp(secret, code, { ...cfg.totp, now, afterStep })` with the options
+   * resolved once in createMfa and the code already parsed (`value` ≥ 0): the same
+   * checks in the same order, every step of the window computed and compared in
+   * constant time with no early exit, the closest fresh step winning. Returns the
+   * matched step, or MISMATCH / REPLAYED. Zeroes `secret`.
+   */
+  function matchTotp(secret: Uint8Array, value: number, now: number, afterStep: number): number {
     try {
-      const { algorithm, digits, period, window } = cfg.totp;
-      return verifyTotp(secret, code, { algorithm, digits, period, window, now, afterStep });
+      assertInteger(afterStep, 'afterStep', -1, Number.MAX_SAFE_INTEGER);
+      secretBytes(secret, false);
+      // RFC 6238 §4.2 with t0 = 0, as timeStep(now, { period }).
+      const current = Math.floor(Math.floor(now / 1000) / period);
+      const mac = createOtpMac(algorithm, secret);
+      let best = -1;
+      let replayed = false;
+      for (let delta = -past; delta <= future; delta++) {
+        const step = current + delta;
+        if (step < 0 || step > Number.MAX_SAFE_INTEGER) continue;
+        const hit = codeDiff(mac.truncate(step) % mod, value) === 0;
+        if (!hit) continue;
+        if (step <= afterStep) replayed = true;
+        else if (best < 0 || Math.abs(delta) < Math.abs(best - current)) best = step;
+      }
+      mac.destroy();
+      return best >= 0 ? best : replayed ? REPLAYED : MISMATCH;
     } finally {
       secret.fill(0);
     }
   }
 
-  async function verifyUser(userId: string, code: unknown, now: number): Promise<MfaVerifyResult> {
-    const totp = parseToken(code, cfg.digits) >= 0;
+  /** What `call` throws: a store failure never reads as a success. */
+  const unavailable = (method: (typeof STORE_METHODS)[number], cause: unknown): MfaError =>
+    new MfaError('STORE_UNAVAILABLE', `store.${method} failed; nothing was accepted`, { cause });
+
+  // The sign-in hot path. Each store call is awaited directly on the store's
+  // promise inside try/catch, as `call` does, without an extra async frame and
+  // closure per call; events are built only when there is an onEvent to take them.
+  // Without `now` (mfa.verify) it checks the user id and reads the clock itself,
+  // so `verify` hands back this promise with no async wrapper of its own.
+  async function verifyUser(userId: string, code: unknown, now?: number): Promise<MfaVerifyResult> {
+    if (now === undefined) {
+      assertUserId(userId);
+      now = clock();
+    }
+    const value = parseToken(code, cfg.digits);
+    const totp = value >= 0;
     const recovery = totp ? null : normalizeRecoveryCode(code as string);
     const method = totp ? 'totp' : 'recovery';
     // A malformed input cannot be a guess, so it is answered before any store call and costs no budget.
     if (!totp && recovery === null) {
-      emit({ type: 'verify.failed', userId, at: now, reason: 'malformed' });
+      if (events) emit({ type: 'verify.failed', userId, at: now, reason: 'malformed' });
       return { ok: false, reason: 'malformed' };
     }
-    const factor = await call('getFactor', () => store.getFactor(userId));
+    let factor: FactorRecord | null;
+    try {
+      factor = await store.getFactor(userId);
+    } catch (cause) {
+      throw unavailable('getFactor', cause);
+    }
     if (factor === null || factor.state !== 'active') {
-      emit({ type: 'verify.failed', userId, at: now, reason: 'not-enrolled', method });
+      if (events) emit({ type: 'verify.failed', userId, at: now, reason: 'not-enrolled', method });
       return { ok: false, reason: 'not-enrolled' };
     }
     // Opened before the reservation: a server that cannot decrypt must not lock its users out.
-    const secret = totp ? await openSecret(userId, factor) : null;
+    // A cached, current-key secret is copied out synchronously; anything else goes through openSecret.
+    const secret = totp ? (sealer.openCached?.(userId, factor.secret) ?? (await openSecret(userId, factor))) : null;
     // Reserved before the check, so concurrent guesses cannot all slip past the lock.
-    const reservation = await call('reserveAttempt', () => store.reserveAttempt(userId, now, throttle));
+    let reservation: AttemptReservation;
+    try {
+      reservation = await store.reserveAttempt(userId, now, throttle);
+    } catch (cause) {
+      secret?.fill(0);
+      throw unavailable('reserveAttempt', cause);
+    }
     if (!reservation.allowed) {
       secret?.fill(0);
       return refused(userId, now, reservation, method);
     }
 
-    let failure: 'mismatch' | 'replayed' | 'malformed' | null = null;
+    let failure: 'mismatch' | 'replayed' | null = null;
     if (secret !== null) {
-      const result = checkTotp(secret, code as string, now, factor.lastStep);
-      if (!result.ok) failure = result.reason;
-      else if (!(await call('claimStep', () => store.claimStep(userId, result.step)))) failure = 'replayed';
-    } else if (!(await call('consumeRecoveryCode', () => store.consumeRecoveryCode(userId, hash(recovery as string))))) {
-      failure = 'mismatch';
+      const step = matchTotp(secret, value, now, factor.lastStep);
+      if (step === MISMATCH) failure = 'mismatch';
+      else if (step === REPLAYED) failure = 'replayed';
+      else {
+        let claimed: boolean;
+        try {
+          claimed = await store.claimStep(userId, step);
+        } catch (cause) {
+          throw unavailable('claimStep', cause);
+        }
+        if (!claimed) failure = 'replayed';
+      }
+    } else {
+      let consumed: boolean;
+      try {
+        consumed = await store.consumeRecoveryCode(userId, hash(recovery as string));
+      } catch (cause) {
+        throw unavailable('consumeRecoveryCode', cause);
+      }
+      if (!consumed) failure = 'mismatch';
     }
 
     if (failure === null) {
-      await call('clearFailures', () => store.clearFailures(userId));
-      const remainingRecoveryCodes = await call('countRecoveryCodes', () => store.countRecoveryCodes(userId));
-      if (!totp) emit({ type: 'recovery.used', userId, at: now });
-      emit({ type: 'verify.succeeded', userId, at: now, method });
+      let remainingRecoveryCodes: number;
+      try {
+        await store.clearFailures(userId);
+      } catch (cause) {
+        throw unavailable('clearFailures', cause);
+      }
+      try {
+        remainingRecoveryCodes = await store.countRecoveryCodes(userId);
+      } catch (cause) {
+        throw unavailable('countRecoveryCodes', cause);
+      }
+      if (events) {
+        if (!totp) emit({ type: 'recovery.used', userId, at: now });
+        emit({ type: 'verify.succeeded', userId, at: now, method });
+      }
       return { ok: true, method, remainingRecoveryCodes };
     }
     return failAfterReservation(userId, now, failure, reservation, method);
@@ -467,13 +545,13 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
 
   /** A failure after a reservation: emits the events and reports the lock now in force. */
   function failAfterReservation<R extends MfaFailureReason>(userId: string, now: number, reason: R, reservation: AttemptReservation, method: MfaEvent['method']): MfaFailure<R> {
-    emit(method === undefined ? { type: 'verify.failed', userId, at: now, reason } : { type: 'verify.failed', userId, at: now, reason, method });
+    if (events) emit(method === undefined ? { type: 'verify.failed', userId, at: now, reason } : { type: 'verify.failed', userId, at: now, reason, method });
     if (reservation.suspended) {
-      emit({ type: 'lockout', userId, at: now, reason: 'suspended' });
+      if (events) emit({ type: 'lockout', userId, at: now, reason: 'suspended' });
       return { ok: false, reason };
     }
     if (reservation.lockedUntil !== null && reservation.lockedUntil > now) {
-      emit({ type: 'lockout', userId, at: now, reason: 'locked', lockedUntil: reservation.lockedUntil });
+      if (events) emit({ type: 'lockout', userId, at: now, reason: 'locked', lockedUntil: reservation.lockedUntil });
       return { ok: false, reason, retryAfterMs: reservation.lockedUntil - now };
     }
     return { ok: false, reason };
@@ -482,7 +560,7 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
   /** The refusal of a reservation that was not allowed. */
   function refused(userId: string, now: number, reservation: AttemptReservation, method: MfaEvent['method']): MfaFailure<'locked' | 'suspended'> {
     const reason = reservation.suspended ? 'suspended' : 'locked';
-    emit(method === undefined ? { type: 'verify.failed', userId, at: now, reason } : { type: 'verify.failed', userId, at: now, reason, method });
+    if (events) emit(method === undefined ? { type: 'verify.failed', userId, at: now, reason } : { type: 'verify.failed', userId, at: now, reason, method });
     return reservation.suspended || reservation.lockedUntil === null
       ? { ok: false, reason }
       : { ok: false, reason, retryAfterMs: Math.max(0, reservation.lockedUntil - now) };
@@ -528,25 +606,27 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
     async confirmEnrollment(userId, code) {
       assertUserId(userId);
       const now = clock();
-      if (parseToken(code, cfg.digits) < 0) return { ok: false, reason: 'malformed' };
+      const value = parseToken(code, cfg.digits);
+      if (value < 0) return { ok: false, reason: 'malformed' };
       const factor = await call('getFactor', () => store.getFactor(userId));
       if (factor === null || factor.state !== 'pending') return { ok: false, reason: 'not-enrolled' };
       if (factor.expiresAt === null || factor.expiresAt <= now) return { ok: false, reason: 'expired' };
       const { secret } = await sealer.open(userId, factor.secret);
-      const result = checkTotp(secret, code as string, now, -1);
-      if (!result.ok) return { ok: false, reason: result.reason === 'malformed' ? 'malformed' : 'mismatch' };
+      // No step was claimed before (afterStep -1), so a match is never REPLAYED.
+      const step = matchTotp(secret, value, now, -1);
+      if (step < 0) return { ok: false, reason: 'mismatch' };
       const { codes, hashes } = newRecoveryCodes();
       // One store step activates, claims the confirming step and stores the codes: no half-enrolled state.
-      if (!(await call('activateFactor', () => store.activateFactor(userId, factor.secret, result.step, now, hashes)))) {
+      if (!(await call('activateFactor', () => store.activateFactor(userId, factor.secret, step, now, hashes)))) {
         return { ok: false, reason: 'expired' };
       }
       emit({ type: 'enrollment.confirmed', userId, at: now });
       return { ok: true, recoveryCodes: codes };
     },
 
-    async verify(userId, code) {
-      assertUserId(userId);
-      return verifyUser(userId, code, clock());
+    verify(userId, code) {
+      // verifyUser checks the user id and reads the clock (as a rejection when they fail).
+      return verifyUser(userId, code);
     },
 
     async regenerateRecoveryCodes(userId) {
@@ -675,7 +755,7 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
       const r = await call('consumeChallenge', () => store.consumeChallenge(id, purpose, digest('mfakit/code', id, typed), now));
       if (r.ok) {
         await call('clearFailures', () => store.clearFailures(userId));
-        emit({ type: 'verify.succeeded', userId, at: now, method: 'code' });
+        if (events) emit({ type: 'verify.succeeded', userId, at: now, method: 'code' });
         return { ok: true };
       }
       if (r.reason === 'mismatch') return { ...failAfterReservation(userId, now, 'mismatch', reservation, 'code'), attemptsLeft: r.attemptsLeft };
@@ -750,6 +830,8 @@ function resolveConfig(opts: CreateMfaOptions) {
     return value;
   };
   const onEvent = opts.onEvent;
+  // Without a sink the flows skip building event objects altogether.
+  const events = onEvent !== undefined;
   const emit = (event: MfaEvent): void => {
     if (onEvent === undefined) return;
     try {
@@ -769,14 +851,15 @@ function resolveConfig(opts: CreateMfaOptions) {
     required,
     throttle,
     digits: otp.digits,
-    // The window as given (validated above): a number is the cheapest form to re-read per check.
-    totp: { algorithm: otp.algorithm, digits: otp.digits, period: step.period, window: t.window ?? window.past },
+    // Resolved once: a check reads these instead of re-validating options per code.
+    totp: { algorithm: otp.algorithm, digits: otp.digits, period: step.period, past: window.past, future: window.future, mod: POW10[otp.digits] as number },
     uri: { algorithm: otp.algorithm, digits: otp.digits, period: step.period },
     enrollmentTtlMs,
     recoveryCodeCount,
     random: opts.random,
     clock,
     emit,
+    events,
   };
 }
 

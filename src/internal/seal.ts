@@ -17,6 +17,13 @@ export interface Sealer {
   seal(userId: string, secret: Uint8Array): Promise<string>;
   /** `stale` when the record is not sealed under the current key (or is plaintext) and should be re-sealed. */
   open(userId: string, sealed: string): Promise<{ secret: Uint8Array; stale: boolean }>;
+  /**
+   * Synchronous cache lookup: a copy of the secret `open` would return for this
+   * user and this exact sealed text, when it is cached and under the current key
+   * (not stale); otherwise `undefined`, and the caller goes through `open`.
+   * The copy is the caller's, to zero after use.
+   */
+  openCached?(userId: string, sealed: string): Uint8Array | undefined;
 }
 
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -51,6 +58,12 @@ function withCache(inner: Sealer, max: number): Sealer {
   const cache = new Map<string, { sealed: string; secret: Uint8Array; stale: boolean }>();
   return {
     seal: (userId, secret) => inner.seal(userId, secret),
+    // No promise and no result object on the hot path of a sign-in; a stale hit
+    // (to be re-sealed) and a miss go through `open`.
+    openCached(userId, sealed) {
+      const hit = cache.get(userId);
+      return hit !== undefined && hit.sealed === sealed && !hit.stale ? hit.secret.slice() : undefined;
+    },
     async open(userId, sealed) {
       const hit = cache.get(userId);
       if (hit !== undefined && hit.sealed === sealed) return { secret: hit.secret.slice(), stale: hit.stale };

@@ -130,16 +130,23 @@ export class MemoryStore implements MfaStore {
    * const r = await store.reserveAttempt(userId, Date.now(), policy);
    */
   async reserveAttempt(userId: string, now: number, policy: ThrottlePolicy): Promise<AttemptReservation> {
-    const a = this.#attempts.get(userId) ?? { failures: 0, lockedUntil: null };
-    if (a.failures >= policy.suspendAfter) {
-      return { allowed: false, failures: a.failures, lockedUntil: a.lockedUntil, suspended: true };
+    const a = this.#attempts.get(userId);
+    const before = a === undefined ? 0 : a.failures;
+    const lockedBefore = a === undefined ? null : a.lockedUntil;
+    if (before >= policy.suspendAfter) {
+      return { allowed: false, failures: before, lockedUntil: lockedBefore, suspended: true };
     }
-    if (a.lockedUntil !== null && a.lockedUntil > now) {
-      return { allowed: false, failures: a.failures, lockedUntil: a.lockedUntil, suspended: false };
+    if (lockedBefore !== null && lockedBefore > now) {
+      return { allowed: false, failures: before, lockedUntil: lockedBefore, suspended: false };
     }
-    const failures = a.failures + 1;
-    const lockedUntil = failures >= policy.freeFailures ? now + lockDuration(failures, policy) : a.lockedUntil;
-    this.#attempts.set(userId, { failures, lockedUntil });
+    const failures = before + 1;
+    const lockedUntil = failures >= policy.freeFailures ? now + lockDuration(failures, policy) : lockedBefore;
+    // The stored state is never handed out (getAttempts copies), so it is updated in place.
+    if (a === undefined) this.#attempts.set(userId, { failures, lockedUntil });
+    else {
+      a.failures = failures;
+      a.lockedUntil = lockedUntil;
+    }
     return { allowed: true, failures, lockedUntil, suspended: failures >= policy.suspendAfter };
   }
 
