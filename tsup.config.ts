@@ -1,4 +1,6 @@
-import { copyFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { defineConfig, type Options } from 'tsup';
 
 const shared: Options = {
@@ -21,8 +23,12 @@ export default defineConfig([
     format: ['esm'],
     clean: true,
     splitting: true,
-    // Ships the Postgres schema for hosts that run their own migrations.
-    onSuccess: () => copyFile('src/adapters/postgres-schema.sql', 'dist/postgres-schema.sql'),
+    // Ships the Postgres schema for hosts that run their own migrations, written
+    // from the built adapter so the file and `store.migrate()` cannot drift apart.
+    onSuccess: async () => {
+      const { postgresSchemaSql } = await import(pathToFileURL(resolve('dist/postgres.js')).href);
+      await writeFile('dist/postgres-schema.sql', postgresSchemaSql());
+    },
   },
   {
     ...shared,
