@@ -11,7 +11,8 @@ import { createOtpMac, type Algorithm } from './internal/hmac.js';
 import { resolveOtp, resolveTimeStep, resolveWindow } from './internal/options.js';
 import { fillRandom, randomString, type RandomSource } from './internal/random.js';
 import { createSealer, type SecretKeyRing } from './internal/seal.js';
-import { codeDiff, parseToken, POW10 } from './internal/token.js';
+import { parseToken, POW10 } from './internal/token.js';
+import { matchWindow, MISMATCH, REPLAYED } from './internal/window.js';
 import type { AttemptReservation, FactorRecord, MfaStore, ThrottlePolicy } from './store/types.js';
 
 export type { SecretKeyRing } from './internal/seal.js';
@@ -357,9 +358,6 @@ const CODE_COOLDOWN_MS = 60_000;
 const CODE_DIGITS = 6;
 const SIGN_IN = 'mfakit:sign-in';
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
-/** What matchTotp returns when no step matched, or only steps already claimed. */
-const MISMATCH = -1;
-const REPLAYED = -2;
 
 /**
  * Creates the stateful MFA flows over a store: enrolment with a first-code
@@ -432,18 +430,9 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
       // RFC 6238 §4.2 with t0 = 0, as timeStep(now, { period }).
       const current = Math.floor(Math.floor(now / 1000) / period);
       const mac = createOtpMac(algorithm, secret);
-      let best = -1;
-      let replayed = false;
-      for (let delta = -past; delta <= future; delta++) {
-        const step = current + delta;
-        if (step < 0 || step > Number.MAX_SAFE_INTEGER) continue;
-        const hit = codeDiff(mac.truncate(step) % mod, value) === 0;
-        if (!hit) continue;
-        if (step <= afterStep) replayed = true;
-        else if (best < 0 || Math.abs(delta) < Math.abs(best - current)) best = step;
-      }
+      const step = matchWindow(mac, value, mod, current, past, future, afterStep);
       mac.destroy();
-      return best >= 0 ? best : replayed ? REPLAYED : MISMATCH;
+      return step;
     } finally {
       secret.fill(0);
     }

@@ -1,7 +1,8 @@
 import { assertInteger, assertOptions } from '../internal/assert.js';
 import { createOtpMac } from '../internal/hmac.js';
 import { resolveNow, resolveOtp, resolveTimeStep, resolveWindow, type OtpOptions, type TimeStepOptions } from '../internal/options.js';
-import { codeDiff, formatCode, parseToken, POW10 } from '../internal/token.js';
+import { formatCode, parseToken, POW10 } from '../internal/token.js';
+import { matchWindow, REPLAYED } from '../internal/window.js';
 import { secretBytes, type Secret } from './secret.js';
 
 /** Options of {@link generateTotp}. */
@@ -104,19 +105,8 @@ export function verifyTotp(secret: Secret, token: string, opts?: VerifyTotpOptio
   // A base32 secret was decoded into our own copy; the keyed state is all we need from it.
   if (key !== secret) key.fill(0);
 
-  const mod = POW10[o.digits] as number;
-  let best = -1;
-  let replayed = false;
-  for (let delta = -past; delta <= future; delta++) {
-    const step = current + delta;
-    if (step < 0 || step > Number.MAX_SAFE_INTEGER) continue;
-    const hit = codeDiff(mac.truncate(step) % mod, value) === 0;
-    if (!hit) continue;
-    // The closest fresh step wins; a match at an already-accepted step only says "replayed".
-    if (step <= afterStep) replayed = true;
-    else if (best < 0 || Math.abs(delta) < Math.abs(best - current)) best = step;
-  }
+  const step = matchWindow(mac, value, POW10[o.digits] as number, current, past, future, afterStep);
   mac.destroy();
-  if (best >= 0) return { ok: true, step: best, delta: best - current };
-  return { ok: false, reason: replayed ? 'replayed' : 'mismatch' };
+  if (step >= 0) return { ok: true, step, delta: step - current };
+  return { ok: false, reason: step === REPLAYED ? 'replayed' : 'mismatch' };
 }
