@@ -65,8 +65,9 @@ export interface CreateMfaOptions {
    */
   secretKeys?: SecretKeyRing;
   /**
-   * DEVELOPMENT ONLY: store TOTP secrets unencrypted when no `secretKeys` are
-   * given. Anyone who can read the database can then generate every user's codes.
+   * DEVELOPMENT ONLY: store TOTP secrets unencrypted, instead of `secretKeys`
+   * (passing both is `INVALID_CONFIG`). Anyone who can read the database can then
+   * generate every user's codes.
    * @default false
    */
   allowPlaintextSecrets?: boolean;
@@ -142,7 +143,7 @@ export type MfaVerifyResult = { ok: true; method: 'totp' | 'recovery'; remaining
 /** Result of {@link Mfa.confirmEnrollment}. */
 export type ConfirmEnrollmentResult =
   | { ok: true; recoveryCodes: string[] }
-  | MfaFailure<'mismatch' | 'malformed' | 'not-enrolled' | 'expired'>;
+  | MfaFailure<'mismatch' | 'malformed' | 'not-enrolled' | 'expired' | 'locked' | 'suspended'>;
 
 /** Result of {@link Mfa.beginEnrollment}. */
 export interface BeginEnrollmentResult {
@@ -601,14 +602,27 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
       if (factor === null || factor.state !== 'pending') return { ok: false, reason: 'not-enrolled' };
       if (factor.expiresAt === null || factor.expiresAt <= now) return { ok: false, reason: 'expired' };
       const { secret } = await sealer.open(userId, factor.secret);
+      // The same budget as sign-in: a confirmation hands out recovery codes, so it must not be guessable.
+      let reservation: AttemptReservation;
+      try {
+        reservation = await call('reserveAttempt', () => store.reserveAttempt(userId, now, throttle));
+      } catch (err) {
+        secret.fill(0);
+        throw err;
+      }
+      if (!reservation.allowed) {
+        secret.fill(0);
+        return refused(userId, now, reservation, 'totp');
+      }
       // No step was claimed before (afterStep -1), so a match is never REPLAYED.
       const step = matchTotp(secret, value, now, -1);
-      if (step < 0) return { ok: false, reason: 'mismatch' };
+      if (step < 0) return failAfterReservation(userId, now, 'mismatch', reservation, 'totp');
       const { codes, hashes } = newRecoveryCodes();
       // One store step activates, claims the confirming step and stores the codes: no half-enrolled state.
       if (!(await call('activateFactor', () => store.activateFactor(userId, factor.secret, step, now, hashes)))) {
         return { ok: false, reason: 'expired' };
       }
+      await call('clearFailures', () => store.clearFailures(userId));
       emit({ type: 'enrollment.confirmed', userId, at: now });
       return { ok: true, recoveryCodes: codes };
     },
@@ -743,7 +757,8 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
       const typed = String(parseToken(options.code, CODE_DIGITS)).padStart(CODE_DIGITS, '0');
       const r = await call('consumeChallenge', () => store.consumeChallenge(id, purpose, digest('mfakit/code', id, typed), now));
       if (r.ok) {
-        await call('clearFailures', () => store.clearFailures(userId));
+        // The budget is not cleared: whoever controls a destination being verified could
+        // otherwise reset the TOTP lock and the count towards suspension at will.
         if (events) emit({ type: 'verify.succeeded', userId, at: now, method: 'code' });
         return { ok: true };
       }

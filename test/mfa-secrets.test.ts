@@ -103,7 +103,7 @@ describe('configuration', () => {
     expect((await dev.confirmEnrollment('dev', codeAt(secret, 1_767_225_600_000))).ok).toBe(true);
   });
 
-  it('refuses a plaintext record when plaintext is not allowed, and re-seals it when it is', async () => {
+  it('refuses a plaintext record beside a key ring, and plaintext and a key ring together', async () => {
     const s = new MemoryStore();
     const t = 1_767_225_600_000;
     const dev = createMfa({ store: s, issuer: 'ACME', allowPlaintextSecrets: true, now: () => t });
@@ -111,9 +111,10 @@ describe('configuration', () => {
     await dev.confirmEnrollment('u', codeAt(secret, t));
     const strict = createMfa({ store: s, issuer: 'ACME', secretKeys: { current: 'k1', keys }, now: () => t + STEP });
     await expect(strict.verify('u', codeAt(secret, t + STEP))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
-    const migrating = createMfa({ store: s, issuer: 'ACME', secretKeys: { current: 'k1', keys }, allowPlaintextSecrets: true, now: () => t + STEP });
-    expect((await migrating.verify('u', codeAt(secret, t + STEP))).ok).toBe(true);
-    expect((await s.getFactor('u'))?.secret.startsWith('v1.k1.')).toBe(true);
+    expect(() => createMfa({ store: s, issuer: 'ACME', secretKeys: { current: 'k1', keys }, allowPlaintextSecrets: true })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/allowPlaintextSecrets/) }),
+    );
+    expect((await s.getFactor('u'))?.secret).toBe(`plain.${secret}`);
   });
 
   it('names each configuration mistake with INVALID_CONFIG', () => {

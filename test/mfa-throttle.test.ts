@@ -51,6 +51,30 @@ describe('throttling (5 free failures, 30 s doubling to 15 min, suspension at 10
     for (let i = 0; i < 4; i++) expect(await h.mfa.verify('user-1', wrongCode(secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch' });
   });
 
+  it('throttles enrolment confirmation with the same budget, and a confirmation clears it', async () => {
+    const h = harness();
+    const { secret } = await h.mfa.beginEnrollment('u1', { account: 'jane' });
+    const bad = wrongCode(secret, h.clock.t);
+    for (let i = 1; i <= 4; i++) expect(await h.mfa.confirmEnrollment('u1', bad)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(await h.mfa.confirmEnrollment('u1', bad)).toEqual({ ok: false, reason: 'mismatch', retryAfterMs: 30_000 });
+    expect(await h.mfa.confirmEnrollment('u1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'locked', retryAfterMs: 30_000 });
+    h.clock.t += 30_000;
+    expect(await h.mfa.confirmEnrollment('u1', codeAt(secret, h.clock.t))).toMatchObject({ ok: true });
+    expect(await h.store.getAttempts('u1')).toEqual({ failures: 0, lockedUntil: null });
+  });
+
+  it('a right e-mail code does not reset the failures of TOTP guesses', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'u1');
+    for (let i = 0; i < 3; i++) await h.mfa.verify('u1', wrongCode(secret, h.clock.t));
+    const sent: string[] = [];
+    const opts = { purpose: 'email:verify', destination: 'new@example.com' };
+    await h.mfa.sendCode('u1', { ...opts, send: (m: { code: string }) => void sent.push(m.code) });
+    expect(await h.mfa.verifyCode('u1', { ...opts, code: sent[0] as string })).toEqual({ ok: true });
+    expect(await h.store.getAttempts('u1')).toMatchObject({ failures: 4 });
+    expect(await h.mfa.verify('u1', wrongCode(secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch', retryAfterMs: 30_000 });
+  });
+
   it('suspends after 100 consecutive failures until reset', async () => {
     const h = harness();
     const { secret, recoveryCodes } = await enroll(h);
@@ -121,7 +145,10 @@ describe('concurrency at the flow level', () => {
     const results = await Promise.all(Array.from({ length: 10 }, () => h.mfa.confirmEnrollment('u1', code)));
     const winners = results.filter((r) => r.ok);
     expect(winners).toHaveLength(1);
+    // The losers drew on the failure budget (confirmation is throttled like sign-in).
+    for (const r of results) if (!r.ok) expect(['expired', 'locked']).toContain(r.reason);
     expect(await h.mfa.status('u1')).toMatchObject({ state: 'active', recoveryCodesRemaining: 10 });
+    h.clock.t += 15 * 60_000;
     const codes = winners[0]?.ok ? winners[0].recoveryCodes : [];
     expect((await h.mfa.verify('u1', codes[0] as string)).ok).toBe(true);
   });

@@ -36,10 +36,11 @@ const PLAIN = 'plain';
  * AES-256-GCM with AAD binding the format, key id and user id, so a record
  * copied to another user, or relabelled with another key id, fails to open.
  * Without a key ring and with `allowPlaintext`, secrets are stored as
- * `plain.<base32>`; plaintext records are refused whenever `allowPlaintext` is off,
- * so a database writer cannot downgrade a user to a secret of its choosing.
+ * `plain.<base32>`; beside a key ring plaintext records are always refused, so
+ * a database writer cannot downgrade a user to a secret of its choosing.
  *
- * @throws {MfaError} `INVALID_CONFIG` on a malformed key ring, or none without `allowPlaintext`
+ * @throws {MfaError} `INVALID_CONFIG` on a malformed key ring, none without
+ *   `allowPlaintext`, or both a key ring and `allowPlaintext`
  */
 export function createSealer(ring: SecretKeyRing | undefined, allowPlaintext: boolean, cacheSize = 0): Sealer {
   const sealer = createUncachedSealer(ring, allowPlaintext);
@@ -93,6 +94,9 @@ function createUncachedSealer(ring: SecretKeyRing | undefined, allowPlaintext: b
     }
     return plainSealer();
   }
+  if (allowPlaintext) {
+    throw new MfaError('INVALID_CONFIG', 'allowPlaintextSecrets is only for running without secretKeys; pass one or the other');
+  }
   const keys = validateRing(ring);
   const imported = new Map<string, Promise<CryptoKey>>();
   const cryptoKey = (id: string): Promise<CryptoKey> => {
@@ -118,10 +122,8 @@ function createUncachedSealer(ring: SecretKeyRing | undefined, allowPlaintext: b
     },
     async open(userId, sealed) {
       if (typeof sealed !== 'string') throw failed('the stored secret is not a string');
-      if (sealed.startsWith(`${PLAIN}.`)) {
-        if (!allowPlaintext) throw failed('a plaintext secret is stored but allowPlaintextSecrets is off');
-        return { secret: openPlain(sealed), stale: true };
-      }
+      // Never accepted beside a key ring: a database writer could otherwise choose a user's secret.
+      if (sealed.startsWith(`${PLAIN}.`)) throw failed('a plaintext secret is stored but secrets are sealed under a key ring');
       const parts = sealed.split('.');
       const [version, keyId, ivText, ctText] = parts;
       if (parts.length !== 4 || version !== VERSION || keyId === undefined || ivText === undefined || ctText === undefined) {

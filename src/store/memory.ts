@@ -218,6 +218,15 @@ export class MemoryStore implements MfaStore {
     this.#challenges.set(id, { ...record });
     let ids = this.#challengesByUser.get(record.userId);
     if (ids === undefined) this.#challengesByUser.set(record.userId, (ids = new Set()));
+    // Abandoned challenges of this user go when the next one is stored, so they cannot pile up.
+    for (const other of ids) {
+      const c = this.#challenges.get(other);
+      if (c === undefined || c.userId !== record.userId) ids.delete(other);
+      else if (c.expiresAt <= record.createdAt) {
+        this.#challenges.delete(other);
+        ids.delete(other);
+      }
+    }
     ids.add(id);
     return true;
   }
