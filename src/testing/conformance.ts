@@ -33,7 +33,8 @@ const PENDING_TTL = 900_000;
  * host's test runner: every method, its edge cases, and parallel tests that
  * prove the atomic ones succeed exactly once (50 concurrent `claimStep`, 30
  * concurrent `consumeRecoveryCode`, 40 concurrent `reserveAttempt`,
- * concurrent `activateFactor` and `consumeChallenge`).
+ * concurrent `activateFactor` and `consumeChallenge`) or act as one step (20
+ * concurrent `replaceRecoveryCodes` leave exactly one caller's set).
  *
  * The kit uses its own assertions (no `node:assert`, so it runs in browsers
  * too): a failure throws a `ConformanceError` whose message names the method
@@ -347,6 +348,28 @@ function cases(id: () => string): Case[] {
       const results = await Promise.all(Array.from({ length: 30 }, () => s.consumeRecoveryCode(u, set[7] as string)));
       equal(results.filter((r) => r === true).length, 1, 'successful concurrent consumeRecoveryCode calls');
       equal(await s.countRecoveryCodes(u), 9, 'countRecoveryCodes after concurrent consumption');
+    }],
+    ['replaceRecoveryCodes: 20 concurrent replacements leave exactly one whole set', async (s) => {
+      // With no set stored yet and over an existing set, three rounds each (a lost
+      // update may not show in every round): each replacement is one step, so the
+      // survivor is one caller's set, never a mix or a union.
+      for (let round = 0; round < 6; round++) {
+        const before = round % 2 === 0 ? [] : hashes(10);
+        const u = id();
+        if (before.length > 0) await s.replaceRecoveryCodes(u, before);
+        const sets = Array.from({ length: 20 }, () => hashes(10));
+        await Promise.all(sets.map((set) => s.replaceRecoveryCodes(u, set)));
+        const label = before.length > 0 ? 'over an existing set' : 'with no set stored';
+        equal(await s.countRecoveryCodes(u), 10, `countRecoveryCodes after concurrent replacements ${label}`);
+        const consumed = await Promise.all(sets.map(async (set) => {
+          let n = 0;
+          for (const h of set) if (await s.consumeRecoveryCode(u, h)) n++;
+          return n;
+        }));
+        equal(consumed.slice().sort((a, b) => a - b), [...Array<number>(19).fill(0), 10], `codes consumable per concurrent set ${label} (sorted)`);
+        for (const h of before) equal(await s.consumeRecoveryCode(u, h), false, `consumeRecoveryCode of a code replaced ${label}`);
+        equal(await s.countRecoveryCodes(u), 0, `countRecoveryCodes after consuming the surviving set ${label}`);
+      }
     }],
 
     // ── challenges ────────────────────────────────────────────────────
