@@ -89,7 +89,7 @@ if (pgUrl !== '') {
       const store = createPostgresStore(pool, { tablePrefix });
       await store.migrate();
       const close = async () => {
-        for (const t of ['factors', 'recovery_codes', 'attempts', 'challenges']) await pool.query(`DROP TABLE IF EXISTS "${tablePrefix}${t}"`);
+        for (const t of ['factors', 'recovery_sets', 'attempts', 'challenges']) await pool.query(`DROP TABLE IF EXISTS "${tablePrefix}${t}"`);
         await pool.end();
       };
       return { stores: Array.from({ length: CLIENTS }, () => store), close };

@@ -86,9 +86,11 @@ export function postgresSchemaSql(opts: PostgresStoreOptions = {}): string {
  * Creates an {@link MfaStore} over PostgreSQL 12+ (or PGlite). Every method is
  * one SQL statement, so it is atomic on a pool without checking out a client,
  * and safe when many app servers share the database: `claimStep` is a
- * conditional `UPDATE … WHERE last_step < $2`, `consumeRecoveryCode` a
- * `DELETE … RETURNING`, `reserveAttempt` an `INSERT … ON CONFLICT DO UPDATE`
- * whose row lock serialises concurrent callers.
+ * conditional `UPDATE … WHERE last_step < $2`, `reserveAttempt` an
+ * `INSERT … ON CONFLICT DO UPDATE` whose row lock serialises concurrent
+ * callers, and a user's recovery codes are one row (a `text[]` of digests)
+ * that every recovery-code method writes or reads as a whole, so replacing
+ * and consuming are ordered by that row's lock.
  *
  * Run `store.migrate()` once (or the SQL of {@link postgresSchemaSql}) before use.
  * Errors of the client reject the promise unchanged; the flows of `createMfa`
@@ -251,7 +253,7 @@ function tableNames(opts: PostgresStoreOptions): Tables {
   const q = (name: string): string => (opts.schema === undefined ? `"${name}"` : `"${opts.schema}"."${name}"`);
   return {
     factors: q(`${prefix}factors`),
-    recovery: q(`${prefix}recovery_codes`),
+    recovery: q(`${prefix}recovery_sets`),
     attempts: q(`${prefix}attempts`),
     challenges: q(`${prefix}challenges`),
     challengesUserIndex: `"${prefix}challenges_user_id"`,
@@ -269,9 +271,8 @@ function schemaStatements(t: Tables): string[] {
   last_step bigint NOT NULL DEFAULT -1
 )`,
     `CREATE TABLE IF NOT EXISTS ${t.recovery} (
-  user_id text NOT NULL,
-  digest text NOT NULL,
-  PRIMARY KEY (user_id, digest)
+  user_id text PRIMARY KEY,
+  digests text[] NOT NULL
 )`,
     `CREATE TABLE IF NOT EXISTS ${t.attempts} (
   user_id text PRIMARY KEY,
@@ -302,6 +303,8 @@ function statements(t: Tables) {
     `($2::bigint + LEAST($4::float8 * power(2::float8, LEAST(${failures} - $3::int, 52)), $5::float8)::bigint)`;
   // Decided on the existing row as locked by ON CONFLICT DO UPDATE (its latest version).
   const allowed = '(a.failures < $6::int AND (a.locked_until IS NULL OR a.locked_until <= $2::bigint))';
+  // Each digest once, so cardinality() counts codes and array_remove() spends one code.
+  const distinct = (arr: string): string => `ARRAY(SELECT DISTINCT d FROM unnest(${arr}) AS d WHERE d IS NOT NULL)`;
   return {
     getFactor: `SELECT ${factorCols} FROM ${t.factors} WHERE user_id = $1`,
 
@@ -313,18 +316,16 @@ ON CONFLICT (user_id) DO UPDATE SET state = 'pending', secret = EXCLUDED.secret,
 WHERE f.state = 'pending'
 RETURNING 1`,
 
-    // Codes kept in the new set are left in place (ON CONFLICT DO NOTHING): deleting
-    // and re-inserting one key in the same statement would collide on the primary key.
+    // The user's recovery row is replaced by the same upsert as replaceRecoveryCodes,
+    // only when the factor's UPDATE matched.
     activateFactor: `WITH act AS (
   UPDATE ${t.factors} SET state = 'active', created_at = $3::bigint, expires_at = NULL, last_step = $4::bigint
   WHERE user_id = $1 AND state = 'pending' AND secret = $2 AND expires_at > $3::bigint
   RETURNING user_id
-), old AS (
-  DELETE FROM ${t.recovery} WHERE user_id IN (SELECT user_id FROM act) AND NOT (digest = ANY ($5::text[]))
-), ins AS (
-  INSERT INTO ${t.recovery} (user_id, digest)
-  SELECT DISTINCT act.user_id, d FROM act, unnest($5::text[]) AS d
-  ON CONFLICT DO NOTHING
+), codes AS (
+  INSERT INTO ${t.recovery} (user_id, digests)
+  SELECT act.user_id, ${distinct('$5::text[]')} FROM act
+  ON CONFLICT (user_id) DO UPDATE SET digests = EXCLUDED.digests
 )
 SELECT count(*)::int AS n FROM act`,
 
@@ -359,16 +360,21 @@ RETURNING failures, locked_until, last_allowed`,
 
     getAttempts: `SELECT failures, locked_until FROM ${t.attempts} WHERE user_id = $1`,
 
-    replaceRecoveryCodes: `WITH old AS (
-  DELETE FROM ${t.recovery} WHERE user_id = $1 AND NOT (digest = ANY ($2::text[]))
-)
-INSERT INTO ${t.recovery} (user_id, digest)
-SELECT DISTINCT $1, d FROM unnest($2::text[]) AS d
-ON CONFLICT DO NOTHING`,
+    // One row per user holds the whole set. The upsert inserts it or, when a row
+    // exists (even one committed after this statement's snapshot), locks and
+    // overwrites it: concurrent replacements are ordered by that lock and the
+    // last one wins whole. An empty set is kept as an empty row.
+    replaceRecoveryCodes: `INSERT INTO ${t.recovery} (user_id, digests)
+VALUES ($1, ${distinct('$2::text[]')})
+ON CONFLICT (user_id) DO UPDATE SET digests = EXCLUDED.digests`,
 
-    consumeRecoveryCode: `DELETE FROM ${t.recovery} WHERE user_id = $1 AND digest = $2 RETURNING 1`,
+    // A concurrent consumer or replacer waits for the row lock, then the WHERE is
+    // re-checked on the latest row: a digest is removed, and true returned, once.
+    consumeRecoveryCode: `UPDATE ${t.recovery} SET digests = array_remove(digests, $2::text)
+WHERE user_id = $1 AND $2::text = ANY (digests)
+RETURNING 1`,
 
-    countRecoveryCodes: `SELECT count(*)::int AS n FROM ${t.recovery} WHERE user_id = $1`,
+    countRecoveryCodes: `SELECT cardinality(digests) AS n FROM ${t.recovery} WHERE user_id = $1`,
 
     // Also drops the user's other expired challenges, so abandoned ones do not pile up.
     putChallenge: `WITH gc AS (
