@@ -11,7 +11,7 @@ import { createOtpMac, type Algorithm } from './internal/hmac.js';
 import { resolveOtp, resolveTimeStep, resolveWindow } from './internal/options.js';
 import { fillRandom, randomString, type RandomSource } from './internal/random.js';
 import { createSealer, type SecretKeyRing } from './internal/seal.js';
-import { parseToken, POW10 } from './internal/token.js';
+import { formatCode, parseToken, POW10 } from './internal/token.js';
 import { matchWindow, MISMATCH, REPLAYED } from './internal/window.js';
 import type { AttemptReservation, FactorRecord, MfaStore, ThrottlePolicy } from './store/types.js';
 
@@ -750,11 +750,12 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
       assertUserId(userId);
       const { purpose, destination } = assertCodeOptions(options, false);
       const now = clock();
-      if (parseToken(options.code, CODE_DIGITS) < 0) return { ok: false, reason: 'malformed' };
+      const value = parseToken(options.code, CODE_DIGITS);
+      if (value < 0) return { ok: false, reason: 'malformed' };
       const reservation = await call('reserveAttempt', () => store.reserveAttempt(userId, now, throttle));
       if (!reservation.allowed) return refused(userId, now, reservation, 'code');
       const id = codeId(userId, purpose, destination);
-      const typed = String(parseToken(options.code, CODE_DIGITS)).padStart(CODE_DIGITS, '0');
+      const typed = formatCode(value, CODE_DIGITS);
       const r = await call('consumeChallenge', () => store.consumeChallenge(id, purpose, digest('mfakit/code', id, typed), now));
       if (r.ok) {
         // The budget is not cleared: whoever controls a destination being verified could
