@@ -9,10 +9,14 @@ export {
 } from './core/recovery.js';
 export { decodeSecret, encodeSecret, generateSecret, type GenerateSecretOptions, type Secret } from './core/secret.js';
 export {
+  createTotpVerifier,
   generateTotp,
   timeStep,
   verifyTotp,
+  type TotpCheckOptions,
   type TotpOptions,
+  type TotpVerifier,
+  type TotpVerifierOptions,
   type TotpVerifyResult,
   type TotpWindow,
   type VerifyTotpOptions,

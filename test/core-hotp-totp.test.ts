@@ -2,7 +2,7 @@
 // generateHotp is the oracle here; test/core-crosscheck.test.ts ties it to node:crypto.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { generateHotp, generateTotp, timeStep, verifyHotp, verifyTotp, type Algorithm, type TotpWindow } from '../src/index.js';
+import { createTotpVerifier, generateHotp, generateTotp, timeStep, verifyHotp, verifyTotp, type Algorithm, type TotpWindow } from '../src/index.js';
 
 const algorithm = fc.constantFrom<Algorithm>('SHA1', 'SHA256', 'SHA512');
 const key = fc.uint8Array({ minLength: 16, maxLength: 64 });
@@ -69,9 +69,9 @@ describe('window: a code generated at t verifies at t ± k·period iff |k| ≤ w
           expect(r.ok).toBe(matches.length > 0);
           if (inside) {
             expect(r.ok).toBe(true);
-            // With a chance collision the closest matching step wins; otherwise it is the generating step.
-            const closest = matches.reduce((a, b) => (Math.abs(b - current) < Math.abs(a - current) ? b : a));
-            expect(r).toEqual({ ok: true, step: closest, delta: closest - current });
+            // With a chance collision the latest matching step wins; otherwise it is the generating step.
+            const latest = Math.max(...matches);
+            expect(r).toEqual({ ok: true, step: latest, delta: latest - current });
           } else if (matches.length === 0) {
             expect(r).toEqual({ ok: false, reason: 'mismatch' });
           }
@@ -100,6 +100,58 @@ describe('window: a code generated at t verifies at t ± k·period iff |k| ≤ w
   it('no candidate before step 0: a window reaching below it is clipped, not an error', () => {
     const token = generateTotp(RFC_KEY, { now: 0 });
     expect(verifyTotp(RFC_KEY, token, { now: 0, window: 10 })).toEqual({ ok: true, step: 0, delta: 0 });
+  });
+});
+
+describe('two steps of the window share a code: the latest is accepted (RFC 6238 §5.2)', () => {
+  // The RFC 4226 Appendix D key gives 911617 at counters 910737 and 910738.
+  const now = 910_737 * 30_000;
+
+  it('the shared code is accepted at the later step, so it cannot be accepted again', () => {
+    expect(generateHotp(RFC_KEY, 910_737)).toBe('911617');
+    expect(generateHotp(RFC_KEY, 910_738)).toBe('911617');
+    const first = verifyTotp(RFC_KEY, '911617', { now });
+    expect(first).toEqual({ ok: true, step: 910_738, delta: 1 });
+    expect(verifyTotp(RFC_KEY, '911617', { now, afterStep: 910_738 })).toEqual({ ok: false, reason: 'replayed' });
+  });
+
+  it('the prepared verifier agrees', () => {
+    const verifier = createTotpVerifier(RFC_KEY);
+    expect(verifier.verify('911617', { now })).toEqual({ ok: true, step: 910_738, delta: 1 });
+    expect(verifier.verify('911617', { now, afterStep: 910_738 })).toEqual({ ok: false, reason: 'replayed' });
+    verifier.destroy();
+  });
+});
+
+describe('createTotpVerifier: the prepared form of verifyTotp', () => {
+  it('answers exactly as verifyTotp for any code, time and replay guard', () => {
+    fc.assert(
+      fc.property(algorithm, key, digits, fc.integer({ min: 1, max: 120 }), fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: -3, max: 3 }), fc.integer({ min: -1, max: 3 }), (alg, k, d, period, t, shift, guard) => {
+        const opts = { algorithm: alg, digits: d, period };
+        const token = generateTotp(k, { now: t + shift * period * 1000, ...opts });
+        const verifier = createTotpVerifier(k, opts);
+        const afterStep = guard < 0 ? undefined : Math.max(-1, timeStep(t, { period }) - 2 + guard);
+        expect(verifier.verify(token, { now: t, afterStep })).toEqual(verifyTotp(k, token, { now: t, afterStep, ...opts }));
+        verifier.destroy();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('honours t0 (RFC 6238 §4.1)', () => {
+    const t0 = 1_000;
+    const token = generateTotp(RFC_KEY, { now: 1_000_000 + 59_000, t0 });
+    const verifier = createTotpVerifier(RFC_KEY, { t0, window: 0 });
+    expect(verifier.verify(token, { now: 1_000_000 + 59_000 })).toEqual({ ok: true, step: timeStep(1_000_000 + 59_000, { t0 }), delta: 0 });
+    verifier.destroy();
+  });
+
+  it('answers malformed input with a result and refuses use after destroy()', () => {
+    const verifier = createTotpVerifier(RFC_KEY);
+    expect(verifier.verify(12345 as unknown as string)).toEqual({ ok: false, reason: 'malformed' });
+    expect(verifier.verify('12 34')).toEqual({ ok: false, reason: 'malformed' });
+    verifier.destroy();
+    expect(() => verifier.verify('123456')).toThrow(TypeError);
   });
 });
 

@@ -9,8 +9,10 @@ export const REPLAYED = -2;
 /**
  * The TOTP window check shared by `verifyTotp` and the stateful layer. Every
  * step from `current - past` to `current + future` is computed and compared in
- * constant time, with no early exit; the closest fresh step wins, and a match
- * at an already-accepted step only says "replayed" (RFC 6238 §5.2).
+ * constant time, with no early exit. The latest fresh step wins: when two
+ * steps of the window share a code, accepting the earlier one would leave the
+ * later one open and the same code could be accepted twice (RFC 6238 §5.2). A
+ * match at an already-accepted step only says "replayed".
  *
  * @returns the matched step, or {@link MISMATCH} / {@link REPLAYED}
  */
@@ -23,7 +25,7 @@ export function matchWindow(mac: OtpMac, value: number, mod: number, current: nu
     const hit = codeDiff(mac.truncate(step) % mod, value) === 0;
     if (!hit) continue;
     if (step <= afterStep) replayed = true;
-    else if (best < 0 || Math.abs(delta) < Math.abs(best - current)) best = step;
+    else best = step;
   }
   return best >= 0 ? best : replayed ? REPLAYED : MISMATCH;
 }
