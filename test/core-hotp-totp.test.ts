@@ -126,7 +126,7 @@ describe('two steps of the window share a code: the latest is accepted (RFC 6238
 describe('createTotpVerifier: the prepared form of verifyTotp', () => {
   it('answers exactly as verifyTotp for any code, time and replay guard', () => {
     fc.assert(
-      fc.property(algorithm, key, digits, fc.integer({ min: 1, max: 120 }), fc.integer({ min: 0, max: 4e12 }), fc.integer({ min: -3, max: 3 }), fc.integer({ min: -1, max: 3 }), (alg, k, d, period, t, shift, guard) => {
+      fc.property(algorithm, key, digits, fc.integer({ min: 1, max: 120 }), fc.integer({ min: 1e6, max: 4e12 }), fc.integer({ min: -3, max: 3 }), fc.integer({ min: -1, max: 3 }), (alg, k, d, period, t, shift, guard) => {
         const opts = { algorithm: alg, digits: d, period };
         const token = generateTotp(k, { now: t + shift * period * 1000, ...opts });
         const verifier = createTotpVerifier(k, opts);
