@@ -1,294 +1,268 @@
+import { defineStore } from './define.js';
 import type {
   AttemptReservation,
-  AttemptState,
-  ChallengeConsumeResult,
+  AttemptStore,
   ChallengeRecord,
+  CodeRecord,
   FactorRecord,
   MfaStore,
-  ThrottlePolicy,
+  StoreImplementation,
+  ThrottleSchedule,
 } from './types.js';
 
-/**
- * An in-process {@link MfaStore}, for tests, development and single-process
- * apps. Every method reads and writes synchronously before its promise is
- * created, so no other call can interleave: each one is atomic across awaits,
- * exactly as a database adapter must be.
- *
- * Records are copied in and out, so a caller mutating a returned object never
- * changes the store. State lives in this object only: it is lost on restart and
- * not shared between processes, so use a database adapter when several app
- * servers verify codes.
- *
- * @example
- * import { createMfa, MemoryStore } from 'mfakit';
- * const mfa = createMfa({ store: new MemoryStore(), issuer: 'ACME', secretKeys, pepper });
- */
-export class MemoryStore implements MfaStore {
-  readonly #factors = new Map<string, FactorRecord>();
-  readonly #recovery = new Map<string, Set<string>>();
-  readonly #attempts = new Map<string, AttemptState>();
-  readonly #challenges = new Map<string, ChallengeRecord>();
-  /** Challenge ids by user, so `deleteUser` need not scan every challenge. */
-  readonly #challengesByUser = new Map<string, Set<string>>();
-
+/** A {@link MfaStore} held in this process's memory; see {@link createMemoryStore}. */
+export interface MemoryStore extends MfaStore {
   /**
-   * @param userId - the user
-   * @returns a copy of the user's factor, or `null`
-   * @example
-   * await store.getFactor('u1'); // null
+   * Everything the store holds, as JSON text: the raw storage that the
+   * conformance kit scans for plaintext secrets and codes.
+   * @returns JSON of every record
    */
-  async getFactor(userId: string): Promise<FactorRecord | null> {
-    const f = this.#factors.get(userId);
-    return f === undefined ? null : { ...f };
-  }
-
-  /**
-   * @param record - a factor in state `pending`
-   * @returns false, changing nothing, when the user has an active factor
-   * @throws {TypeError} (as a rejection) when `record.state` is not `pending`
-   * @example
-   * await store.putPendingFactor({ userId, state: 'pending', secret, createdAt: now, expiresAt: now + 900_000, lastStep: -1 });
-   */
-  async putPendingFactor(record: FactorRecord): Promise<boolean> {
-    if (record.state !== 'pending') throw new TypeError(`putPendingFactor expects a pending record, got state ${String(record.state)}`);
-    if (this.#factors.get(record.userId)?.state === 'active') return false;
-    this.#factors.set(record.userId, { ...record });
-    return true;
-  }
-
-  /**
-   * @param userId - the user
-   * @param expectedSecret - the sealed secret the pending factor must still hold
-   * @param step - the confirming code's step, claimed by the activation
-   * @param now - current time in ms
-   * @param recoveryHashes - digests replacing the user's recovery codes
-   * @returns whether the factor was activated
-   * @example
-   * await store.activateFactor(userId, sealed, step, now, hashes);
-   */
-  async activateFactor(userId: string, expectedSecret: string, step: number, now: number, recoveryHashes: readonly string[]): Promise<boolean> {
-    const f = this.#factors.get(userId);
-    if (f === undefined || f.state !== 'pending' || f.secret !== expectedSecret) return false;
-    if (f.expiresAt === null || f.expiresAt <= now) return false;
-    this.#factors.set(userId, { ...f, state: 'active', createdAt: now, expiresAt: null, lastStep: step });
-    this.#setRecovery(userId, recoveryHashes);
-    return true;
-  }
-
-  /**
-   * @param userId - the user
-   * @param expectedSecret - the sealed secret read before re-encrypting
-   * @param newSecret - the secret sealed under the current key
-   * @returns whether the secret still matched and was replaced
-   * @example
-   * await store.updateFactorSecret(userId, oldSealed, newSealed);
-   */
-  async updateFactorSecret(userId: string, expectedSecret: string, newSecret: string): Promise<boolean> {
-    const f = this.#factors.get(userId);
-    if (f === undefined || f.secret !== expectedSecret) return false;
-    this.#factors.set(userId, { ...f, secret: newSecret });
-    return true;
-  }
-
-  /**
-   * @param userId - the user
-   * @returns whether a factor existed
-   * @example
-   * await store.deleteUser('u1');
-   */
-  async deleteUser(userId: string): Promise<boolean> {
-    const existed = this.#factors.delete(userId);
-    this.#recovery.delete(userId);
-    this.#attempts.delete(userId);
-    for (const id of this.#challengesByUser.get(userId) ?? []) {
-      if (this.#challenges.get(id)?.userId === userId) this.#challenges.delete(id);
-    }
-    this.#challengesByUser.delete(userId);
-    return existed;
-  }
-
-  /**
-   * @param userId - the user
-   * @param step - the TOTP step of an accepted code
-   * @returns true when the factor is active and `step` is later than every step claimed before
-   * @example
-   * if (!(await store.claimStep(userId, result.step))) return { ok: false, reason: 'replayed' };
-   */
-  async claimStep(userId: string, step: number): Promise<boolean> {
-    const f = this.#factors.get(userId);
-    if (f === undefined || f.state !== 'active' || !(step > f.lastStep)) return false;
-    this.#factors.set(userId, { ...f, lastStep: step });
-    return true;
-  }
-
-  /**
-   * @param userId - the user
-   * @param now - current time in ms
-   * @param policy - the throttling numbers
-   * @returns the reservation; see {@link MfaStore.reserveAttempt}
-   * @example
-   * const r = await store.reserveAttempt(userId, Date.now(), policy);
-   */
-  async reserveAttempt(userId: string, now: number, policy: ThrottlePolicy): Promise<AttemptReservation> {
-    const a = this.#attempts.get(userId);
-    const before = a === undefined ? 0 : a.failures;
-    const lockedBefore = a === undefined ? null : a.lockedUntil;
-    if (before >= policy.suspendAfter) {
-      return { allowed: false, failures: before, lockedUntil: lockedBefore, suspended: true };
-    }
-    if (lockedBefore !== null && lockedBefore > now) {
-      return { allowed: false, failures: before, lockedUntil: lockedBefore, suspended: false };
-    }
-    const failures = before + 1;
-    const lockedUntil = failures >= policy.freeFailures ? now + lockDuration(failures, policy) : lockedBefore;
-    // The stored state is never handed out (getAttempts copies), so it is updated in place.
-    if (a === undefined) this.#attempts.set(userId, { failures, lockedUntil });
-    else {
-      a.failures = failures;
-      a.lockedUntil = lockedUntil;
-    }
-    return { allowed: true, failures, lockedUntil, suspended: failures >= policy.suspendAfter };
-  }
-
-  /**
-   * @param userId - the user
-   * @returns nothing; failures and lock are gone
-   * @example
-   * await store.clearFailures(userId);
-   */
-  async clearFailures(userId: string): Promise<void> {
-    this.#attempts.delete(userId);
-  }
-
-  /**
-   * @param userId - the user
-   * @returns a copy of the throttling state, zero and unlocked when unknown
-   * @example
-   * const { failures, lockedUntil } = await store.getAttempts(userId);
-   */
-  async getAttempts(userId: string): Promise<AttemptState> {
-    const a = this.#attempts.get(userId);
-    return a === undefined ? { failures: 0, lockedUntil: null } : { ...a };
-  }
-
-  /**
-   * @param userId - the user
-   * @param hashes - the new set of digests; empty deletes the set
-   * @returns nothing
-   * @example
-   * await store.replaceRecoveryCodes(userId, codes.map((c) => hashRecoveryCode(c, { pepper })));
-   */
-  async replaceRecoveryCodes(userId: string, hashes: readonly string[]): Promise<void> {
-    this.#setRecovery(userId, hashes);
-  }
-
-  /**
-   * @param userId - the user
-   * @param hash - the digest of the code typed
-   * @returns true when the digest was in the set (and is now removed)
-   * @example
-   * await store.consumeRecoveryCode(userId, hashRecoveryCode(input, { pepper }));
-   */
-  async consumeRecoveryCode(userId: string, hash: string): Promise<boolean> {
-    return this.#recovery.get(userId)?.delete(hash) ?? false;
-  }
-
-  /**
-   * @param userId - the user
-   * @returns how many recovery-code digests remain
-   * @example
-   * await store.countRecoveryCodes(userId); // 10
-   */
-  async countRecoveryCodes(userId: string): Promise<number> {
-    return this.#recovery.get(userId)?.size ?? 0;
-  }
-
-  /**
-   * @param id - the challenge id
-   * @param record - the challenge
-   * @param cooldownMs - how long an unexpired challenge under `id` blocks a new one
-   * @returns whether the challenge was stored
-   * @example
-   * await store.putChallenge(id, record, 60_000);
-   */
-  async putChallenge(id: string, record: ChallengeRecord, cooldownMs: number): Promise<boolean> {
-    const old = this.#challenges.get(id);
-    if (old !== undefined && old.expiresAt > record.createdAt && record.createdAt - old.createdAt < cooldownMs) return false;
-    if (old !== undefined) this.#unindex(old.userId, id);
-    this.#challenges.set(id, { ...record });
-    let ids = this.#challengesByUser.get(record.userId);
-    if (ids === undefined) this.#challengesByUser.set(record.userId, (ids = new Set()));
-    // Abandoned challenges of this user go when the next one is stored, so they cannot pile up.
-    for (const other of ids) {
-      const c = this.#challenges.get(other);
-      if (c === undefined || c.userId !== record.userId) ids.delete(other);
-      else if (c.expiresAt <= record.createdAt) {
-        this.#challenges.delete(other);
-        ids.delete(other);
-      }
-    }
-    ids.add(id);
-    return true;
-  }
-
-  /**
-   * @param id - the challenge id
-   * @param purpose - what the answer is for; must equal the stored purpose
-   * @param digest - digest of the answer
-   * @param now - current time in ms
-   * @returns see {@link MfaStore.consumeChallenge}
-   * @example
-   * const r = await store.consumeChallenge(id, 'sign-in', digest, Date.now());
-   */
-  async consumeChallenge(id: string, purpose: string, digest: string, now: number): Promise<ChallengeConsumeResult> {
-    const c = this.#challenges.get(id);
-    if (c === undefined) return { ok: false, reason: 'missing', attemptsLeft: 0 };
-    if (c.expiresAt <= now) {
-      this.#removeChallenge(id, c);
-      return { ok: false, reason: 'expired', attemptsLeft: 0 };
-    }
-    if (c.attemptsLeft <= 0) return { ok: false, reason: 'exhausted', attemptsLeft: 0 };
-    if (c.digest === digest && c.purpose === purpose) {
-      this.#removeChallenge(id, c);
-      return { ok: true, record: { ...c } };
-    }
-    const attemptsLeft = c.attemptsLeft - 1;
-    if (attemptsLeft <= 0) this.#removeChallenge(id, c);
-    else this.#challenges.set(id, { ...c, attemptsLeft });
-    return { ok: false, reason: 'mismatch', attemptsLeft };
-  }
-
-  /**
-   * @param id - the challenge id
-   * @returns whether it existed
-   * @example
-   * await store.deleteChallenge(id);
-   */
-  async deleteChallenge(id: string): Promise<boolean> {
-    const c = this.#challenges.get(id);
-    if (c === undefined) return false;
-    this.#removeChallenge(id, c);
-    return true;
-  }
-
-  #setRecovery(userId: string, hashes: readonly string[]): void {
-    if (hashes.length === 0) this.#recovery.delete(userId);
-    else this.#recovery.set(userId, new Set(hashes));
-  }
-
-  #removeChallenge(id: string, c: ChallengeRecord): void {
-    this.#challenges.delete(id);
-    this.#unindex(c.userId, id);
-  }
-
-  #unindex(userId: string, id: string): void {
-    const ids = this.#challengesByUser.get(userId);
-    if (ids !== undefined && ids.delete(id) && ids.size === 0) this.#challengesByUser.delete(userId);
-  }
+  dump(): string;
 }
 
-/** `baseLockMs · 2^(failures − freeFailures)`, capped; the exponent is capped too so it never overflows to Infinity. */
-function lockDuration(failures: number, policy: ThrottlePolicy): number {
-  const doublings = Math.min(failures - policy.freeFailures, 52);
-  return Math.min(policy.baseLockMs * 2 ** doublings, policy.maxLockMs);
+/** One user's records: every method touches exactly one of these (and challenges). */
+interface UserState {
+  factors: Map<string, FactorRecord>;
+  failures: number;
+  lockedUntil: number | null;
+  recovery: Set<string>;
+  codes: Map<string, CodeRecord>;
+}
+
+/**
+ * An in-process store, for tests, development and single-process apps. Every
+ * method reads and writes synchronously before its promise is created, so no
+ * other call can interleave: each one is atomic, exactly as a database
+ * adapter must be. State is lost on restart and not shared between
+ * processes: use a database adapter when several app servers verify codes.
+ *
+ * @returns the store, with `supports: { oneTime: true }`
+ * @example
+ * import { createMfa, createMemoryStore } from 'mfakit';
+ * const mfa = createMfa({ store: createMemoryStore(), issuer: 'ACME', secretKeys, pepper });
+ */
+export function createMemoryStore(): MemoryStore {
+  const users = new Map<string, UserState>();
+  const challenges = new Map<string, ChallengeRecord>();
+
+  const user = (userId: string): UserState => {
+    let u = users.get(userId);
+    if (u === undefined) users.set(userId, (u = { factors: new Map(), failures: 0, lockedUntil: null, recovery: new Set(), codes: new Map() }));
+    return u;
+  };
+  const activeCount = (u: UserState): number => {
+    let n = 0;
+    for (const f of u.factors.values()) if (f.state === 'active') n++;
+    return n;
+  };
+  // The decisive writes of a success: failures and lock go.
+  const clearFailures = (u: UserState): void => {
+    u.failures = 0;
+    u.lockedUntil = null;
+  };
+  const clear = (u: UserState, userId: string): void => {
+    if (u.factors.size === 0 && u.codes.size === 0 && u.failures === 0 && u.recovery.size === 0) users.delete(userId);
+  };
+
+  const impl: StoreImplementation = {
+    supports: { oneTime: true },
+
+    async getUser(userId) {
+      const u = users.get(userId);
+      if (u === undefined) return { factors: [], attempts: { failures: 0, lockedUntil: null }, recoveryCodes: 0 };
+      return { factors: [...u.factors.values()], attempts: { failures: u.failures, lockedUntil: u.lockedUntil }, recoveryCodes: u.recovery.size };
+    },
+
+    async putPendingFactor(record, { now, maxFactors, replace }) {
+      const u = user(record.userId);
+      let live = 0;
+      for (const f of u.factors.values()) {
+        if (f.state === 'active') live++;
+        else if (f.expiresAt !== null && f.expiresAt <= now) u.factors.delete(f.id);
+        else if (f.label === record.label) {
+          if (!replace) return { ok: true, factor: f };
+          u.factors.delete(f.id);
+        } else live++;
+      }
+      if (live >= maxFactors) {
+        clear(u, record.userId);
+        return { ok: false, reason: 'limit' };
+      }
+      u.factors.set(record.id, record);
+      return { ok: true, factor: record };
+    },
+
+    async activateFactor(userId, factorId, counter, now, digests) {
+      const u = users.get(userId);
+      const f = u?.factors.get(factorId);
+      if (u === undefined || f === undefined || f.state !== 'pending' || f.expiresAt === null || f.expiresAt <= now) return null;
+      const first = activeCount(u) === 0;
+      u.factors.set(factorId, { ...f, state: 'active', counter, expiresAt: null, lastUsedAt: now });
+      clearFailures(u);
+      if (first) u.recovery = new Set(digests);
+      return { recoveryCodes: u.recovery.size, recoveryCodesIssued: first };
+    },
+
+    async advanceCounter(userId, factorId, counter, now) {
+      const u = users.get(userId);
+      const f = u?.factors.get(factorId);
+      if (u === undefined || f === undefined || f.state !== 'active' || !(counter > f.counter)) return null;
+      u.factors.set(factorId, { ...f, counter, lastUsedAt: now });
+      clearFailures(u);
+      return { recoveryCodes: u.recovery.size };
+    },
+
+    async renameFactor(userId, factorId, label) {
+      const f = users.get(userId)?.factors.get(factorId);
+      if (f === undefined) return false;
+      users.get(userId)?.factors.set(factorId, { ...f, label });
+      return true;
+    },
+
+    async resealFactor(userId, factorId, expected, sealed) {
+      const f = users.get(userId)?.factors.get(factorId);
+      if (f === undefined || f.secret !== expected) return false;
+      users.get(userId)?.factors.set(factorId, { ...f, secret: sealed });
+      return true;
+    },
+
+    async removeFactor(userId, factorId) {
+      const u = users.get(userId);
+      if (u === undefined || !u.factors.delete(factorId)) return { removed: false, disabled: false };
+      if (activeCount(u) > 0) return { removed: true, disabled: false };
+      users.delete(userId);
+      return { removed: true, disabled: true };
+    },
+
+    async deleteUser(userId) {
+      const existed = (users.get(userId)?.factors.size ?? 0) > 0;
+      users.delete(userId);
+      return existed;
+    },
+
+    async beginAttempt(userId, state, now, schedule) {
+      const u = users.get(userId);
+      if (u === undefined) return { factors: [], reservation: null };
+      const factors: FactorRecord[] = [];
+      for (const f of u.factors.values()) {
+        if (f.state === state && (state === 'active' || (f.expiresAt !== null && f.expiresAt > now))) factors.push(f);
+      }
+      return { factors, reservation: factors.length === 0 ? null : reserve(u, now, schedule) };
+    },
+
+    async refundAttempt(userId, schedule) {
+      const u = users.get(userId);
+      if (u === undefined) return;
+      refund(u, schedule);
+      clear(u, userId);
+    },
+
+    async replaceRecoveryCodes(userId, digests) {
+      const u = users.get(userId);
+      if (u === undefined || activeCount(u) === 0) return false;
+      u.recovery = new Set(digests);
+      return true;
+    },
+
+    async consumeRecoveryCode(userId, digest) {
+      const u = users.get(userId);
+      if (u === undefined || !u.recovery.delete(digest)) return null;
+      clearFailures(u);
+      return { recoveryCodes: u.recovery.size };
+    },
+
+    async putCode(record, cooldownMs) {
+      const u = user(record.userId);
+      const old = u.codes.get(record.id);
+      if (old !== undefined && old.expiresAt > record.createdAt && record.createdAt - old.createdAt < cooldownMs) {
+        return { ok: false, blockedSince: old.createdAt };
+      }
+      // Abandoned codes of this user go when the next one is stored, so they cannot pile up.
+      for (const [id, c] of u.codes) if (c.expiresAt <= record.createdAt) u.codes.delete(id);
+      u.codes.set(record.id, record);
+      return { ok: true };
+    },
+
+    async beginCodeAttempt(userId, id, now, schedule) {
+      const u = users.get(userId);
+      const c = u?.codes.get(id);
+      if (u === undefined || c === undefined) return { code: null, reservation: null };
+      if (c.expiresAt <= now || c.attemptsLeft <= 0) {
+        u.codes.delete(id);
+        clear(u, userId);
+        return { code: null, reservation: null };
+      }
+      const reservation = reserve(u, now, schedule);
+      if (!reservation.allowed) return { code: c, reservation };
+      const taken = { ...c, attemptsLeft: c.attemptsLeft - 1 };
+      u.codes.set(id, taken);
+      return { code: taken, reservation };
+    },
+
+    async acceptCode(userId, id, schedule) {
+      const u = users.get(userId);
+      if (u === undefined || !u.codes.delete(id)) return false;
+      refund(u, schedule);
+      clear(u, userId);
+      return true;
+    },
+
+    async deleteCode(userId, id) {
+      const u = users.get(userId);
+      if (u === undefined || !u.codes.delete(id)) return false;
+      clear(u, userId);
+      return true;
+    },
+
+    async putChallenge(record) {
+      // Expired challenges go when the next one is stored, so abandoned ones cannot pile up.
+      for (const [id, c] of challenges) if (c.expiresAt <= record.createdAt) challenges.delete(id);
+      challenges.set(record.id, record);
+    },
+
+    async spendChallenge(id, now) {
+      const c = challenges.get(id);
+      if (c === undefined) return null;
+      if (c.expiresAt <= now || c.attemptsLeft <= 0) {
+        challenges.delete(id);
+        return null;
+      }
+      const spent = { ...c, attemptsLeft: c.attemptsLeft - 1 };
+      challenges.set(id, spent);
+      return spent;
+    },
+
+    async deleteChallenge(id) {
+      return challenges.delete(id);
+    },
+  };
+
+  const dump = (): string =>
+    JSON.stringify({
+      users: [...users].map(([id, u]) => ({ id, factors: [...u.factors.values()], failures: u.failures, lockedUntil: u.lockedUntil, recovery: [...u.recovery], codes: [...u.codes.values()] })),
+      challenges: [...challenges.values()],
+    });
+  return defineStore(impl, { dump });
+}
+
+/** `locks[min(failures, length - 1)]`: the one lookup a store makes in the schedule. */
+function lockFor(failures: number, schedule: ThrottleSchedule): number {
+  return schedule.locks[Math.min(failures, schedule.locks.length - 1)] as number;
+}
+
+/** Gives one reservation back: see {@link AttemptStore.refundAttempt}. */
+function refund(u: UserState, schedule: ThrottleSchedule): void {
+  if (u.failures === 0) return;
+  u.failures -= 1;
+  if (lockFor(u.failures, schedule) === 0) u.lockedUntil = null;
+}
+
+/** The reservation of {@link AttemptReservation}, applied to one user's state. */
+function reserve(u: UserState, now: number, schedule: ThrottleSchedule): AttemptReservation {
+  if (u.failures >= schedule.suspendAfter) return { allowed: false, failures: u.failures, lockedUntil: u.lockedUntil, suspended: true };
+  if (u.lockedUntil !== null && u.lockedUntil > now) return { allowed: false, failures: u.failures, lockedUntil: u.lockedUntil, suspended: false };
+  u.failures += 1;
+  const lock = lockFor(u.failures, schedule);
+  if (lock > 0) u.lockedUntil = now + lock;
+  return { allowed: true, failures: u.failures, lockedUntil: u.lockedUntil, suspended: u.failures >= schedule.suspendAfter };
 }

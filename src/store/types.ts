@@ -1,166 +1,305 @@
 /**
- * The storage contract of mfakit's stateful layer. Every method is ONE
- * linearizable step: it reads and writes in a single atomic operation (one
- * conditional SQL statement or transaction, one Lua script), so many app
- * servers may share one database without a read-then-write race. The flows
- * never read a value and write it back later.
+ * MfaStore v2: the storage contract of mfakit's stateful layer.
  *
- * All times are milliseconds since the epoch, passed in by the caller: a store
- * never reads a clock of its own (expiry checks compare against `now`).
- * Any failure of the underlying database must reject the promise; the flows
- * turn that into `MfaError('STORE_UNAVAILABLE')` and never into a success.
+ * 1. Every method is ONE linearizable step (one SQL statement or transaction,
+ *    one Lua script), so many app servers may share one database. The flows
+ *    never read a value to write it back later.
+ * 2. The decisive write carries its consequences: accepting a counter clears
+ *    the failures and returns the recovery codes left; consuming a recovery
+ *    code does the same; activating a factor claims its counter, clears the
+ *    failures and stores the first recovery codes.
+ * 3. Every record belongs to one user and every method touches one user's
+ *    records only; the one exception is the sign-in challenge, a single
+ *    record addressed by its id alone.
+ * 4. No policy arithmetic: the flows pass a precomputed {@link ThrottleSchedule};
+ *    a store compares and indexes.
+ * 5. No clock: every time is passed in as `now` (ms since the epoch, a safe integer).
+ * 6. Any failure of the database rejects the promise; the flows turn it into
+ *    `MfaError('STORE_UNAVAILABLE')`, never into a success.
+ *
+ * Adapters implement {@link StoreImplementation} and wrap it with
+ * `defineStore()`, which validates every argument once and copies records
+ * in and out. See docs/store-adapters.md and run the conformance kit
+ * (`mfakit/testing`).
  */
 
-/** A user's TOTP factor as stored. */
+/** A second factor of a user as stored: an authenticator app today, a passkey tomorrow. */
 export interface FactorRecord {
+  /** Random id, unique per user: 1–64 characters of `A–Z a–z 0–9 _ -`. */
+  id: string;
   userId: string;
+  /** What kind of factor, e.g. `'totp'`; the flows pick the checker by it. */
+  kind: string;
+  /** The name the user gave it ("iPhone"); 1–64 characters. */
+  label: string;
   /** `pending` until the first code confirms it, then `active`. */
   state: 'pending' | 'active';
-  /** The sealed (encrypted) secret, opaque to the store. */
+  /** The sealed (encrypted) secret, opaque to the store; ASCII. */
   secret: string;
-  /** When the factor was created (pending) or activated (active). */
+  /**
+   * Monotonic counter, only ever advanced: the last accepted TOTP step, -1
+   * before any (a passkey's signature count later).
+   */
+  counter: number;
+  /** When the enrolment started. */
   createdAt: number;
-  /** Pending factors expire at this time; `null` once active. */
+  /** Pending factors stop being confirmable at this time; `null` once active. */
   expiresAt: number | null;
-  /** The last TOTP step accepted for this user; -1 before any. */
-  lastStep: number;
-}
-
-/** Throttling policy passed to {@link MfaStore.reserveAttempt}. */
-export interface ThrottlePolicy {
-  /** Failures allowed before the first lock. @default 5 */
-  freeFailures: number;
-  /** First lock duration in ms; doubles with each further failure. @default 30_000 */
-  baseLockMs: number;
-  /** Longest lock in ms. @default 900_000 */
-  maxLockMs: number;
-  /** Consecutive failures after which the factor is suspended until reset. @default 100 */
-  suspendAfter: number;
+  /** When it last signed the user in (or was confirmed); `null` before. */
+  lastUsedAt: number | null;
+  /** Parameters owned by the flows (JSON text, e.g. TOTP digits and period), opaque to the store. */
+  meta: string;
 }
 
 /**
- * The answer of {@link MfaStore.reserveAttempt}.
- * - `allowed: true`: the attempt was counted (as if it failed) and may be checked now.
- * - `allowed: false`: nothing was counted; `lockedUntil` says until when, or `suspended` is true.
+ * The throttling numbers a store applies, precomputed by the flows.
+ * After the n-th consecutive failure the user is locked for
+ * `locks[min(n, locks.length - 1)]` ms (0: not locked).
+ */
+export interface ThrottleSchedule {
+  /** Lock durations in ms indexed by the failure count; `locks[0]` is 0. */
+  readonly locks: readonly number[];
+  /** Consecutive failures at which every attempt is refused until the user is reset. */
+  readonly suspendAfter: number;
+}
+
+/** The throttling state of a user. */
+export interface AttemptState {
+  /** Consecutive failures (an attempt counts as one while it is being checked). */
+  failures: number;
+  /** The end of the lock in force, or `null` when none was ever set. */
+  lockedUntil: number | null;
+}
+
+/**
+ * The answer of a reservation: the attempt was counted before the check
+ * (`allowed`), or refused with nothing counted.
+ *
+ * In one step: `failures >= suspendAfter` → refused, suspended; else
+ * `lockedUntil > now` → refused; else `failures += 1` and, when
+ * `lock = locks[min(failures, locks.length - 1)]` is above 0,
+ * `lockedUntil = now + lock` (otherwise it stays as it was). `suspended` is
+ * also true on an allowed reservation that reached `suspendAfter`.
  */
 export interface AttemptReservation {
   allowed: boolean;
   /** Consecutive failures after this reservation (including it when allowed). */
   failures: number;
-  /** The lock in force after this reservation, or `null` when none. */
+  /** The lock in force after this reservation, or `null`. */
   lockedUntil: number | null;
-  /** True when the failures reached `suspendAfter`: no attempt is allowed until the factor is deleted. */
+  /** The failures reached `suspendAfter`. */
   suspended: boolean;
 }
 
-/** Current throttling state for a user, for status pages. */
-export interface AttemptState {
-  failures: number;
-  lockedUntil: number | null;
+/** The answer of {@link AttemptStore.beginAttempt}: the user's factors and the reservation. */
+export interface AttemptStart {
+  /** The user's factors in the state asked for (pending ones only while unexpired). */
+  factors: FactorRecord[];
+  /** `null`, with nothing written, when `factors` is empty. */
+  reservation: AttemptReservation | null;
 }
 
-/** A one-time challenge: a pending sign-in step, or an e-mail/SMS code. */
-export interface ChallengeRecord {
+/** What a decisive write reports back. */
+export interface Accepted {
+  /** Recovery codes the user has left after this write. */
+  recoveryCodes: number;
+}
+
+/** Everything the settings page shows of a user, read in one step. */
+export interface UserRecord {
+  /** Every factor, pending ones included (also expired ones not yet swept). */
+  factors: FactorRecord[];
+  attempts: AttemptState;
+  recoveryCodes: number;
+}
+
+/** Limits of {@link FactorStore.putPendingFactor}. */
+export interface PendingFactorOptions {
+  now: number;
+  /** Live factors (active, or pending and unexpired) a user may have; a new one beyond is refused. */
+  maxFactors: number;
+  /** Replace an unexpired pending factor with the same label instead of returning it. */
+  replace: boolean;
+}
+
+/** The answer of {@link FactorStore.putPendingFactor}. */
+export type PendingFactorResult = { ok: true; factor: FactorRecord } | { ok: false; reason: 'limit' };
+
+/** The answer of {@link FactorStore.activateFactor}. */
+export interface Activated extends Accepted {
+  /** The digests given were stored: this was the user's first active factor. */
+  recoveryCodesIssued: boolean;
+}
+
+/** The answer of {@link FactorStore.removeFactor}. */
+export interface Removed {
+  removed: boolean;
+  /** It was the user's last active factor, so everything else of the user went too (as {@link FactorStore.deleteUser}). */
+  disabled: boolean;
+}
+
+/** Factors and the user-level reads and deletes. */
+export interface FactorStore {
+  /** The user's factors, throttling state and recovery codes left; empty when unknown. */
+  getUser(userId: string): Promise<UserRecord>;
+
+  /**
+   * In one step: deletes the user's pending factors that expired (`expiresAt <= now`);
+   * when an unexpired pending factor has `record.label`, returns it unchanged
+   * (`replace: false`) or deletes it (`replace: true`); then refuses with
+   * `limit` when the user has `maxFactors` live factors, else inserts `record`
+   * (state `pending`) and returns it.
+   */
+  putPendingFactor(record: FactorRecord, opts: PendingFactorOptions): Promise<PendingFactorResult>;
+
+  /**
+   * In one step, when factor `factorId` is pending and `expiresAt > now`:
+   * makes it active with `counter`, `expiresAt = null`, `lastUsedAt = now`;
+   * clears the user's failures; and, when the user had no other active
+   * factor, replaces the recovery codes with `recoveryDigests`. Otherwise
+   * `null`, changing nothing.
+   */
+  activateFactor(userId: string, factorId: string, counter: number, now: number, recoveryDigests: readonly string[]): Promise<Activated | null>;
+
+  /**
+   * In one step, when factor `factorId` is active and `counter` is greater than
+   * its counter: sets the counter and `lastUsedAt = now`, and clears the
+   * user's failures. Otherwise `null`, changing nothing. Among concurrent
+   * callers with one counter, exactly one succeeds.
+   */
+  advanceCounter(userId: string, factorId: string, counter: number, now: number): Promise<Accepted | null>;
+
+  /** Sets the label of factor `factorId`; whether it exists. */
+  renameFactor(userId: string, factorId: string, label: string): Promise<boolean>;
+
+  /** Compare-and-set of the sealed secret (lazy re-encryption): whether it still was `expected`. */
+  resealFactor(userId: string, factorId: string, expected: string, sealed: string): Promise<boolean>;
+
+  /** Deletes factor `factorId`; when no active factor is left, everything else of the user too. */
+  removeFactor(userId: string, factorId: string): Promise<Removed>;
+
+  /** Deletes all of the user's records (factors, attempts, recovery codes, codes); whether a factor existed. */
+  deleteUser(userId: string): Promise<boolean>;
+}
+
+/** The attempt budget, one per user across every factor kind. */
+export interface AttemptStore {
+  /**
+   * Reserve-and-load, in one step: the user's factors in `state` and, when
+   * there is at least one, the reservation (see {@link AttemptReservation}).
+   * An unknown or unenrolled user writes nothing.
+   */
+  beginAttempt(userId: string, state: 'active' | 'pending', now: number, schedule: ThrottleSchedule): Promise<AttemptStart>;
+
+  /**
+   * Gives one reservation back (a correct answer that clears nothing else, or
+   * an attempt that could not be checked): `failures = max(0, failures - 1)`,
+   * and `lockedUntil = null` when `locks[min(failures, locks.length - 1)]` is 0
+   * for the failures left. A user without failures is left alone.
+   */
+  refundAttempt(userId: string, schedule: ThrottleSchedule): Promise<void>;
+}
+
+/** One set of recovery-code digests per user. */
+export interface RecoveryCodeStore {
+  /**
+   * Replaces the whole set in one step when the user has an active factor;
+   * whether it did. Concurrent replacements leave exactly one whole set.
+   */
+  replaceRecoveryCodes(userId: string, digests: readonly string[]): Promise<boolean>;
+
+  /**
+   * Removes `digest` from the set and clears the user's failures, in one
+   * step; `null`, changing nothing, when it is not in the set. Exactly once
+   * among concurrent callers.
+   */
+  consumeRecoveryCode(userId: string, digest: string): Promise<Accepted | null>;
+}
+
+/** An e-mail/SMS code: user-scoped, single use, a few tries. */
+export interface CodeRecord {
+  /** Digest naming the user, purpose and destination; 64 hex characters. */
+  id: string;
   userId: string;
-  /** What the challenge is for, e.g. `'sign-in'` or `'email:verify'`; checked on consume. */
-  purpose: string;
-  /** Digest of the secret part (token or code); the store compares digests only. */
+  /** Digest of the code; the store never sees the code. */
   digest: string;
-  /** Where a code was sent, or '' for none; bound to the challenge. */
-  destination: string;
   createdAt: number;
   expiresAt: number;
-  /** Wrong answers still allowed. */
+  /** Tries left. */
   attemptsLeft: number;
 }
 
-/** The answer of {@link MfaStore.consumeChallenge}. */
-export type ChallengeConsumeResult =
-  | { ok: true; record: ChallengeRecord }
-  | { ok: false; reason: 'missing' | 'expired' | 'mismatch' | 'exhausted'; attemptsLeft: number };
+/** The answer of {@link OneTimeStore.putCode}. */
+export type PutCodeResult = { ok: true } | { ok: false; blockedSince: number };
 
-/**
- * What every adapter implements. See docs/store-adapters.md for what "atomic"
- * means for each method, and run `runStoreConformance` from `mfakit/testing`.
- */
-export interface MfaStore {
-  /** The user's factor, or `null`. */
-  getFactor(userId: string): Promise<FactorRecord | null>;
+/** The answer of {@link OneTimeStore.beginCodeAttempt}. */
+export interface CodeAttempt {
+  /** The code after this attempt's try was taken; `null` when missing, expired or exhausted. */
+  code: CodeRecord | null;
+  /** `null`, with nothing written, when `code` is `null`. */
+  reservation: AttemptReservation | null;
+}
+
+/** A pending sign-in step for an API, addressed by its token digest alone. */
+export interface ChallengeRecord {
+  /** Digest of the token; 64 hex characters. */
+  id: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  /** Codes that may still be tried. */
+  attemptsLeft: number;
+}
+
+/** One-time records: e-mail/SMS codes (user-scoped) and sign-in challenges (single-key). */
+export interface OneTimeStore {
+  /**
+   * Stores the code, replacing one with the same id, unless that one is
+   * unexpired (`expiresAt > record.createdAt`) and was created less than
+   * `cooldownMs` before `record.createdAt`: then `blockedSince` is its `createdAt`.
+   */
+  putCode(record: CodeRecord, cooldownMs: number): Promise<PutCodeResult>;
 
   /**
-   * Stores `record` (state `pending`) unless the user has an `active` factor.
-   * A previous pending factor is replaced. Returns false, changing nothing,
-   * when an active factor exists.
+   * Reserve-and-load for a code, in one step: missing, expired (deleted) or
+   * exhausted (`attemptsLeft <= 0`, deleted) → `{ code: null, reservation: null }`,
+   * nothing counted; else the reservation, and when allowed also
+   * `attemptsLeft -= 1` on the code.
    */
-  putPendingFactor(record: FactorRecord): Promise<boolean>;
+  beginCodeAttempt(userId: string, id: string, now: number, schedule: ThrottleSchedule): Promise<CodeAttempt>;
+
+  /** The decisive write of a right code: deletes it and gives the reservation back, in one step; whether it existed. */
+  acceptCode(userId: string, id: string, schedule: ThrottleSchedule): Promise<boolean>;
+
+  /** Deletes a code; whether it existed. */
+  deleteCode(userId: string, id: string): Promise<boolean>;
+
+  /** Stores a challenge (ids are random: a collision is a replacement). */
+  putChallenge(record: ChallengeRecord): Promise<void>;
 
   /**
-   * Atomically: when the factor is `pending`, holds secret `expectedSecret`
-   * and `expiresAt > now`, make it `active` with `createdAt = now`,
-   * `expiresAt = null`, `lastStep = step`, and replace the user's recovery
-   * codes with `recoveryHashes`. Returns false, changing nothing, otherwise.
+   * Takes one try of the challenge, in one step: unexpired with
+   * `attemptsLeft > 0` → `attemptsLeft -= 1` and the record after; otherwise
+   * `null` (an expired one is deleted).
    */
-  activateFactor(userId: string, expectedSecret: string, step: number, now: number, recoveryHashes: readonly string[]): Promise<boolean>;
+  spendChallenge(id: string, now: number): Promise<ChallengeRecord | null>;
 
-  /**
-   * Atomically replaces the sealed secret when it still equals `expectedSecret`
-   * (compare-and-set; used to re-encrypt under a new key). Returns whether it did.
-   */
-  updateFactorSecret(userId: string, expectedSecret: string, newSecret: string): Promise<boolean>;
-
-  /**
-   * Deletes everything the store holds for the user: factor, recovery codes,
-   * attempts and challenges. Returns whether a factor existed.
-   */
-  deleteUser(userId: string): Promise<boolean>;
-
-  /**
-   * Atomically sets `lastStep = step` when the factor is `active` and
-   * `step > lastStep`. Returns true exactly once per step among concurrent callers.
-   */
-  claimStep(userId: string, step: number): Promise<boolean>;
-
-  /**
-   * Counts an attempt before the code is checked. In one step: if
-   * `failures >= policy.suspendAfter` → not allowed, suspended; else if
-   * `lockedUntil > now` → not allowed; else `failures += 1` and, when
-   * `failures >= policy.freeFailures`, `lockedUntil = now + min(baseLockMs ·
-   * 2^(failures − freeFailures), maxLockMs)`. Concurrent callers never
-   * together get more than the budget allows.
-   */
-  reserveAttempt(userId: string, now: number, policy: ThrottlePolicy): Promise<AttemptReservation>;
-
-  /** Resets failures and lock after a success. */
-  clearFailures(userId: string): Promise<void>;
-
-  /** The throttling state (zero failures and no lock when unknown). */
-  getAttempts(userId: string): Promise<AttemptState>;
-
-  /** Replaces the whole set of recovery-code digests in one step (an empty array deletes them). */
-  replaceRecoveryCodes(userId: string, hashes: readonly string[]): Promise<void>;
-
-  /** Removes `hash` from the user's set; true exactly once among concurrent callers. */
-  consumeRecoveryCode(userId: string, hash: string): Promise<boolean>;
-
-  /** How many recovery codes the user has left. */
-  countRecoveryCodes(userId: string): Promise<number>;
-
-  /**
-   * Stores a challenge under `id`, replacing any with the same id, unless that
-   * one is unexpired (`expiresAt > record.createdAt`) and was created less
-   * than `cooldownMs` before `record.createdAt` (a resend too soon). Returns
-   * whether it stored.
-   */
-  putChallenge(id: string, record: ChallengeRecord, cooldownMs: number): Promise<boolean>;
-
-  /**
-   * In one step: missing → `missing`; `expiresAt <= now` → deleted, `expired`;
-   * `attemptsLeft <= 0` → `exhausted`; digest (and purpose) match → deleted,
-   * `ok` with the record; otherwise `attemptsLeft -= 1`, `mismatch` (deleted
-   * when it reaches 0). True exactly once among concurrent callers.
-   */
-  consumeChallenge(id: string, purpose: string, digest: string, now: number): Promise<ChallengeConsumeResult>;
-
-  /** Deletes a challenge; returns whether it existed. */
+  /** Deletes the challenge; `true` exactly once among concurrent callers. */
   deleteChallenge(id: string): Promise<boolean>;
+}
+
+/** Which optional capabilities a store has; the flows and the conformance kit read it. */
+export interface StoreSupports {
+  /** e-mail/SMS codes and sign-in challenges ({@link OneTimeStore}). */
+  oneTime: boolean;
+}
+
+/** What an adapter implements and passes to `defineStore()`: the required capabilities, and the optional ones its manifest claims. */
+export interface StoreImplementation extends FactorStore, AttemptStore, RecoveryCodeStore, Partial<OneTimeStore> {
+  readonly supports: StoreSupports;
+}
+
+/** A store as `createMfa` takes it: made by `defineStore()`, validating every argument. */
+export interface MfaStore extends FactorStore, AttemptStore, RecoveryCodeStore, Partial<OneTimeStore> {
+  readonly supports: Readonly<StoreSupports>;
 }

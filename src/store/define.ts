@@ -1,0 +1,288 @@
+import { MfaError } from '../errors.js';
+import { assertInteger, describe } from '../internal/assert.js';
+import { assertDigest, assertFactorId, assertLabel, assertTime, assertUserId } from '../internal/ids.js';
+import type {
+  ChallengeRecord,
+  CodeRecord,
+  FactorRecord,
+  MfaStore,
+  StoreImplementation,
+  StoreSupports,
+  ThrottleSchedule,
+  UserRecord,
+} from './types.js';
+
+const DEFINED = Symbol.for('mfakit.store');
+const REQUIRED = [
+  'getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor',
+  'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode',
+] as const;
+const ONE_TIME = ['putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge'] as const;
+const MAX_SEALED = 4096;
+const MAX_META = 1024;
+const MAX_RECOVERY_CODES = 100;
+const KIND = /^[a-z][a-z0-9-]{0,31}$/;
+
+/**
+ * Turns an adapter's implementation into an {@link MfaStore}. This is the
+ * public side of every store: it checks every argument once (user ids,
+ * factor ids, digests, times, records, the schedule), so an adapter only
+ * implements the atomic steps and may trust what it is given; and it copies
+ * records in and out, so no caller ever shares an object with the adapter.
+ * An invalid argument rejects with a `TypeError` before the adapter is called.
+ *
+ * @param impl - the adapter's methods and its `supports` manifest
+ * @param extras - the adapter's own methods to add to the store, such as `migrate()`
+ * @returns the store, for `createMfa` and the conformance kit
+ * @throws {MfaError} `INVALID_CONFIG` when a method the manifest needs is missing
+ * @example
+ * export function createMyStore(db: Db): MfaStore {
+ *   return defineStore({ supports: { oneTime: false }, async getUser(userId) { … }, … });
+ * }
+ */
+export function defineStore<Extras extends object = Record<never, never>>(impl: StoreImplementation, extras?: Extras): MfaStore & Extras {
+  if (isDefinedStore(impl) && extras === undefined) return impl as MfaStore & Extras;
+  if (typeof impl !== 'object' || impl === null) throw new MfaError('INVALID_CONFIG', `defineStore expects the adapter's methods, got ${describe(impl)}`);
+  const supports = readSupports(impl.supports);
+  const needed = supports.oneTime ? [...REQUIRED, ...ONE_TIME] : REQUIRED;
+  const missing = needed.filter((m) => typeof (impl as unknown as Record<string, unknown>)[m] !== 'function');
+  if (missing.length > 0) throw new MfaError('INVALID_CONFIG', `the store is missing methods: ${missing.join(', ')}`);
+
+  const store: MfaStore = {
+    supports,
+    getUser: checked((userId) => {
+      assertUserId(userId);
+      return impl.getUser(userId).then(copyUser);
+    }),
+    putPendingFactor: checked((record, opts) => {
+      const factor = copyFactorIn(record);
+      if (factor.state !== 'pending' || factor.expiresAt === null) throw new TypeError('putPendingFactor takes a pending factor with an expiresAt');
+      if (typeof opts !== 'object' || opts === null) throw new TypeError(`putPendingFactor options must be an object, got ${describe(opts)}`);
+      assertTime(opts.now, 'now');
+      assertInteger(opts.maxFactors, 'maxFactors', 1, 100);
+      if (typeof opts.replace !== 'boolean') throw new TypeError('replace must be a boolean');
+      return impl.putPendingFactor(factor, { now: opts.now, maxFactors: opts.maxFactors, replace: opts.replace }).then((r) => (r.ok ? { ok: true as const, factor: copyFactor(r.factor) } : { ok: false as const, reason: 'limit' as const }));
+    }),
+    activateFactor: checked((userId, factorId, counter, now, digests) => {
+      assertUserId(userId);
+      assertFactorId(factorId);
+      assertCounter(counter);
+      assertTime(now, 'now');
+      const copy = copyDigests(digests);
+      return impl.activateFactor(userId, factorId, counter, now, copy).then((r) => (r === null ? null : { recoveryCodes: r.recoveryCodes, recoveryCodesIssued: r.recoveryCodesIssued }));
+    }),
+    advanceCounter: checked((userId, factorId, counter, now) => {
+      assertUserId(userId);
+      assertFactorId(factorId);
+      assertCounter(counter);
+      assertTime(now, 'now');
+      return impl.advanceCounter(userId, factorId, counter, now);
+    }),
+    renameFactor: checked((userId, factorId, label) => {
+      assertUserId(userId);
+      assertFactorId(factorId);
+      assertLabel(label);
+      return impl.renameFactor(userId, factorId, label);
+    }),
+    resealFactor: checked((userId, factorId, expected, sealed) => {
+      assertUserId(userId);
+      assertFactorId(factorId);
+      assertSealed(expected, 'expected');
+      assertSealed(sealed, 'sealed');
+      return impl.resealFactor(userId, factorId, expected, sealed);
+    }),
+    removeFactor: checked((userId, factorId) => {
+      assertUserId(userId);
+      assertFactorId(factorId);
+      return impl.removeFactor(userId, factorId);
+    }),
+    deleteUser: checked((userId) => {
+      assertUserId(userId);
+      return impl.deleteUser(userId);
+    }),
+    beginAttempt: checked((userId, state, now, schedule) => {
+      assertUserId(userId);
+      if (state !== 'active' && state !== 'pending') throw new TypeError(`state must be 'active' or 'pending', got ${describe(state)}`);
+      assertTime(now, 'now');
+      assertSchedule(schedule);
+      return impl.beginAttempt(userId, state, now, schedule).then((r) => ({ factors: r.factors.map(copyFactor), reservation: r.reservation === null ? null : { ...r.reservation } }));
+    }),
+    refundAttempt: checked((userId, schedule) => {
+      assertUserId(userId);
+      assertSchedule(schedule);
+      return impl.refundAttempt(userId, schedule);
+    }),
+    replaceRecoveryCodes: checked((userId, digests) => {
+      assertUserId(userId);
+      return impl.replaceRecoveryCodes(userId, copyDigests(digests));
+    }),
+    consumeRecoveryCode: checked((userId, digest) => {
+      assertUserId(userId);
+      assertDigest(digest, 'digest');
+      return impl.consumeRecoveryCode(userId, digest);
+    }),
+  };
+  if (supports.oneTime) Object.assign(store, oneTimeMethods(impl as Required<StoreImplementation>));
+  if (extras !== undefined) {
+    for (const name of Object.keys(extras)) {
+      if (name in store) throw new MfaError('INVALID_CONFIG', `defineStore: extra method ${name} would hide a store method`);
+    }
+    Object.assign(store, extras);
+  }
+  Object.defineProperty(store, DEFINED, { value: true });
+  return Object.freeze(store) as MfaStore & Extras;
+}
+
+/** Whether `store` was made by {@link defineStore} (in this or another copy of mfakit). */
+export function isDefinedStore(store: unknown): store is MfaStore {
+  return typeof store === 'object' && store !== null && (store as Record<symbol, unknown>)[DEFINED] === true;
+}
+
+function oneTimeMethods(impl: Required<StoreImplementation>): Required<Pick<MfaStore, (typeof ONE_TIME)[number]>> {
+  return {
+    putCode: checked((record, cooldownMs) => {
+      const code = copyCode(record);
+      assertTime(cooldownMs, 'cooldownMs');
+      return impl.putCode(code, cooldownMs);
+    }),
+    beginCodeAttempt: checked((userId, id, now, schedule) => {
+      assertUserId(userId);
+      assertDigest(id, 'id');
+      assertTime(now, 'now');
+      assertSchedule(schedule);
+      return impl.beginCodeAttempt(userId, id, now, schedule).then((r) => ({ code: r.code === null ? null : copyCode(r.code), reservation: r.reservation === null ? null : { ...r.reservation } }));
+    }),
+    acceptCode: checked((userId, id, schedule) => {
+      assertUserId(userId);
+      assertDigest(id, 'id');
+      assertSchedule(schedule);
+      return impl.acceptCode(userId, id, schedule);
+    }),
+    deleteCode: checked((userId, id) => {
+      assertUserId(userId);
+      assertDigest(id, 'id');
+      return impl.deleteCode(userId, id);
+    }),
+    putChallenge: checked((record) => impl.putChallenge(copyChallenge(record))),
+    spendChallenge: checked((id, now) => {
+      assertDigest(id, 'id');
+      assertTime(now, 'now');
+      return impl.spendChallenge(id, now).then((r) => (r === null ? null : copyChallenge(r)));
+    }),
+    deleteChallenge: checked((id) => {
+      assertDigest(id, 'id');
+      return impl.deleteChallenge(id);
+    }),
+  };
+}
+
+/** Argument checks throw synchronously; a store method always answers with a promise. */
+function checked<A extends unknown[], R>(run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args) => {
+    try {
+      return run(...args);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+}
+
+function readSupports(supports: unknown): StoreSupports {
+  if (typeof supports !== 'object' || supports === null) throw new MfaError('INVALID_CONFIG', 'the store must declare supports: { oneTime: boolean }');
+  const { oneTime } = supports as Partial<StoreSupports>;
+  if (typeof oneTime !== 'boolean') throw new MfaError('INVALID_CONFIG', 'supports.oneTime must be a boolean');
+  return Object.freeze({ oneTime });
+}
+
+// Schedules are made once by createMfa and passed on every attempt: check each object once.
+const checkedSchedules = new WeakSet<object>();
+
+function assertSchedule(schedule: unknown): asserts schedule is ThrottleSchedule {
+  if (typeof schedule === 'object' && schedule !== null && checkedSchedules.has(schedule)) return;
+  if (typeof schedule !== 'object' || schedule === null) throw new TypeError(`schedule must be an object, got ${describe(schedule)}`);
+  const { locks, suspendAfter } = schedule as ThrottleSchedule;
+  if (!Array.isArray(locks) || locks.length === 0 || locks.length > 1000 || locks[0] !== 0) {
+    throw new TypeError('schedule.locks must be an array of 1–1000 lock durations starting with 0');
+  }
+  for (const ms of locks) assertTime(ms, 'schedule.locks[i]');
+  assertInteger(suspendAfter, 'schedule.suspendAfter', 1, 1000);
+  checkedSchedules.add(schedule);
+}
+
+function assertCounter(value: unknown): asserts value is number {
+  assertInteger(value, 'counter', -1, Number.MAX_SAFE_INTEGER);
+}
+
+function assertSealed(value: unknown, name: string): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_SEALED || !/^[\x21-\x7e]+$/.test(value)) {
+    throw new TypeError(`${name} must be 1–${MAX_SEALED} printable ASCII characters (a sealed secret)`);
+  }
+}
+
+function copyDigests(digests: unknown): string[] {
+  if (!Array.isArray(digests) || digests.length > MAX_RECOVERY_CODES) throw new TypeError(`digests must be an array of at most ${MAX_RECOVERY_CODES}`);
+  const copy = digests.slice() as string[];
+  for (const d of copy) assertDigest(d, 'digests[i]');
+  if (new Set(copy).size !== copy.length) throw new TypeError('digests must be distinct');
+  return copy;
+}
+
+function copyFactorIn(record: unknown): FactorRecord {
+  if (typeof record !== 'object' || record === null) throw new TypeError(`record must be a factor record, got ${describe(record)}`);
+  const f = record as FactorRecord;
+  assertFactorId(f.id, 'record.id');
+  assertUserId(f.userId);
+  if (typeof f.kind !== 'string' || !KIND.test(f.kind)) throw new TypeError('record.kind must be a lower-case name such as "totp"');
+  assertLabel(f.label, 'record.label');
+  if (f.state !== 'pending' && f.state !== 'active') throw new TypeError(`record.state must be 'pending' or 'active'`);
+  assertSealed(f.secret, 'record.secret');
+  assertCounter(f.counter);
+  assertTime(f.createdAt, 'record.createdAt');
+  if (f.expiresAt !== null) assertTime(f.expiresAt, 'record.expiresAt');
+  if (f.lastUsedAt !== null) assertTime(f.lastUsedAt, 'record.lastUsedAt');
+  if (typeof f.meta !== 'string' || f.meta.length > MAX_META) throw new TypeError(`record.meta must be a string of at most ${MAX_META} characters`);
+  return copyFactor(f);
+}
+
+function copyFactor(f: FactorRecord): FactorRecord {
+  return {
+    id: f.id,
+    userId: f.userId,
+    kind: f.kind,
+    label: f.label,
+    state: f.state,
+    secret: f.secret,
+    counter: f.counter,
+    createdAt: f.createdAt,
+    expiresAt: f.expiresAt,
+    lastUsedAt: f.lastUsedAt,
+    meta: f.meta,
+  };
+}
+
+function copyUser(u: UserRecord): UserRecord {
+  return { factors: u.factors.map(copyFactor), attempts: { failures: u.attempts.failures, lockedUntil: u.attempts.lockedUntil }, recoveryCodes: u.recoveryCodes };
+}
+
+function copyCode(record: unknown): CodeRecord {
+  if (typeof record !== 'object' || record === null) throw new TypeError(`record must be a code record, got ${describe(record)}`);
+  const c = record as CodeRecord;
+  assertDigest(c.id, 'record.id');
+  assertUserId(c.userId);
+  assertDigest(c.digest, 'record.digest');
+  assertTime(c.createdAt, 'record.createdAt');
+  assertTime(c.expiresAt, 'record.expiresAt');
+  assertInteger(c.attemptsLeft, 'record.attemptsLeft', 0, 100);
+  return { id: c.id, userId: c.userId, digest: c.digest, createdAt: c.createdAt, expiresAt: c.expiresAt, attemptsLeft: c.attemptsLeft };
+}
+
+function copyChallenge(record: unknown): ChallengeRecord {
+  if (typeof record !== 'object' || record === null) throw new TypeError(`record must be a challenge record, got ${describe(record)}`);
+  const c = record as ChallengeRecord;
+  assertDigest(c.id, 'record.id');
+  assertUserId(c.userId);
+  assertTime(c.createdAt, 'record.createdAt');
+  assertTime(c.expiresAt, 'record.expiresAt');
+  assertInteger(c.attemptsLeft, 'record.attemptsLeft', 0, 100);
+  return { id: c.id, userId: c.userId, createdAt: c.createdAt, expiresAt: c.expiresAt, attemptsLeft: c.attemptsLeft };
+}
