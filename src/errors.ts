@@ -9,7 +9,8 @@
  *   a recovery code.
  * - `INVALID_CONFIG`: `createMfa` or an adapter was configured wrongly.
  * - `NOT_ENROLLED`: an operation needs an active factor and the user has none.
- * - `ALREADY_ENROLLED`: enrolment was started for a user whose factor is active.
+ * - `FACTOR_LIMIT`: enrolment was started for a user who has as many
+ *   authenticators as `maxFactors` allows (8 by default).
  * - `SECRET_DECRYPTION_FAILED`: a stored secret could not be decrypted (wrong
  *   key ring, a record copied to another user, or tampering).
  * - `STORE_UNAVAILABLE`: the storage adapter failed; nothing was accepted.
@@ -20,7 +21,7 @@ export type MfaErrorCode =
   | 'INVALID_RECOVERY_CODE'
   | 'INVALID_CONFIG'
   | 'NOT_ENROLLED'
-  | 'ALREADY_ENROLLED'
+  | 'FACTOR_LIMIT'
   | 'SECRET_DECRYPTION_FAILED'
   | 'STORE_UNAVAILABLE';
 

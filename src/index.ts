@@ -32,39 +32,8 @@ export { isMfaError, MfaError, type MfaErrorCode } from './errors.js';
 export type { Algorithm } from './internal/hmac.js';
 export type { OtpOptions, TimeStepOptions } from './internal/options.js';
 export type { RandomSource } from './internal/random.js';
-export { MemoryStore } from './store/memory.js';
-export type {
-  AttemptReservation,
-  AttemptState,
-  ChallengeConsumeResult,
-  ChallengeRecord,
-  FactorRecord,
-  MfaStore,
-  ThrottlePolicy,
-} from './store/types.js';
-export {
-  createMfa,
-  type BeginEnrollmentResult,
-  type ConfirmEnrollmentResult,
-  type CreateMfaOptions,
-  type Mfa,
-  type MfaEvent,
-  type MfaEventType,
-  type MfaFailure,
-  type MfaFailureReason,
-  type MfaPolicy,
-  type MfaStatus,
-  type MfaTotpOptions,
-  type MfaVerifyResult,
-  type RequiredRule,
-  type SecretKeyRing,
-} from './mfa.js';
-export type {
-  CreateChallengeResult,
-  OutgoingCode,
-  SendCodeOptions,
-  SendCodeResult,
-  VerifyChallengeResult,
-  VerifyCodeOptions,
-  VerifyCodeResult,
-} from './mfa.js';
+export { createMfa } from './flows/index.js';
+export { defineStore, isDefinedStore } from './store/define.js';
+export { createMemoryStore, type MemoryStore } from './store/memory.js';
+export type * from './store/types.js';
+export type * from './types.js';

@@ -1,4 +1,4 @@
-import { createMfa, generateTotp, MemoryStore, type CreateMfaOptions, type MfaEvent, type MfaStore } from '../src/index.js';
+import { createMemoryStore, createMfa, generateTotp, type CreateMfaOptions, type MemoryStore, type MfaEvent } from '../src/index.js';
 
 /** 2026-01-01T00:00:00Z, at the start of a TOTP step. */
 export const T0 = 1_767_225_600_000;
@@ -10,7 +10,7 @@ export function randomKey(): Uint8Array {
 
 export interface Harness {
   mfa: ReturnType<typeof createMfa>;
-  store: MfaStore;
+  store: MemoryStore;
   clock: { t: number };
   events: MfaEvent[];
   keys: { k1: Uint8Array };
@@ -20,7 +20,7 @@ export interface Harness {
 export function harness(over: Partial<CreateMfaOptions> = {}): Harness {
   const clock = { t: T0 };
   const events: MfaEvent[] = [];
-  const store = over.store ?? new MemoryStore();
+  const store = (over.store as MemoryStore | undefined) ?? createMemoryStore();
   const keys = { k1: randomKey() };
   const mfa = createMfa({
     store,
@@ -37,12 +37,12 @@ export function harness(over: Partial<CreateMfaOptions> = {}): Harness {
 }
 
 /** Enrols `userId` at the current clock and moves the clock one step on, so the next code is fresh. */
-export async function enroll(h: Harness, userId = 'user-1'): Promise<{ secret: string; recoveryCodes: string[] }> {
-  const { secret } = await h.mfa.beginEnrollment(userId, { account: `${userId}@example.com` });
+export async function enroll(h: Harness, userId = 'user-1', label?: string): Promise<{ secret: string; factorId: string; recoveryCodes: string[] }> {
+  const { secret } = await h.mfa.beginEnrollment(userId, { account: `${userId}@example.com`, ...(label === undefined ? {} : { label }) });
   const r = await h.mfa.confirmEnrollment(userId, generateTotp(secret, { now: h.clock.t }));
   if (!r.ok) throw new Error(`enrolment failed: ${r.reason}`);
   h.clock.t += STEP;
-  return { secret, recoveryCodes: r.recoveryCodes };
+  return { secret, factorId: r.factorId, recoveryCodes: r.recoveryCodes ?? [] };
 }
 
 export const codeAt = (secret: string, t: number): string => generateTotp(secret, { now: t });

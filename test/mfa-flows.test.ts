@@ -9,9 +9,10 @@ describe('enrolment', () => {
     expect(r.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(r.expiresAt).toBe(T0 + 15 * 60_000);
     expect(parseOtpauthUri(r.uri)).toMatchObject({ type: 'totp', issuer: 'ACME', account: 'jane@example.com', secret: r.secret, digits: 6, period: 30 });
+    expect(r.factorId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(await h.mfa.status('u1')).toMatchObject({ state: 'pending', recoveryCodesRemaining: 0 });
-    const stored = await h.store.getFactor('u1');
-    expect(stored).toMatchObject({ state: 'pending', lastStep: -1, expiresAt: T0 + 900_000 });
+    const [stored] = (await h.store.getUser('u1')).factors;
+    expect(stored).toMatchObject({ id: r.factorId, kind: 'totp', label: 'Authenticator app', state: 'pending', counter: -1, expiresAt: T0 + 900_000, lastUsedAt: null });
     expect(stored?.secret).not.toContain(r.secret);
   });
 
@@ -65,19 +66,29 @@ describe('enrolment', () => {
     expect((await h.mfa.confirmEnrollment('u1', codeAt(secret, h.clock.t))).ok).toBe(true);
   });
 
-  it('a new beginEnrollment replaces an unconfirmed one', async () => {
+  it('asked again for the same label while pending, returns the same secret: a reload keeps the scanned QR valid', async () => {
     const h = harness();
     const first = await h.mfa.beginEnrollment('u1', { account: 'jane' });
-    const second = await h.mfa.beginEnrollment('u1', { account: 'jane' });
+    h.clock.t += 60_000;
+    const again = await h.mfa.beginEnrollment('u1', { account: 'jane' });
+    expect(again).toEqual(first);
+    expect(h.events.filter((e) => e.type === 'enrollment.started')).toHaveLength(1);
+    expect((await h.mfa.confirmEnrollment('u1', codeAt(first.secret, h.clock.t))).ok).toBe(true);
+  });
+
+  it('restart: true replaces an unconfirmed enrolment with a new secret', async () => {
+    const h = harness();
+    const first = await h.mfa.beginEnrollment('u1', { account: 'jane' });
+    const second = await h.mfa.beginEnrollment('u1', { account: 'jane', restart: true });
     expect(second.secret).not.toBe(first.secret);
+    expect(second.factorId).not.toBe(first.factorId);
     expect(await h.mfa.confirmEnrollment('u1', codeAt(first.secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch' });
     expect((await h.mfa.confirmEnrollment('u1', codeAt(second.secret, h.clock.t))).ok).toBe(true);
   });
 
-  it('refuses to begin over an active factor, and to confirm twice', async () => {
+  it('a confirmed enrolment cannot be confirmed twice', async () => {
     const h = harness();
     const { secret } = await enroll(h, 'u1');
-    await expect(h.mfa.beginEnrollment('u1', { account: 'jane' })).rejects.toSatisfy((e) => isMfaError(e, 'ALREADY_ENROLLED'));
     expect(await h.mfa.confirmEnrollment('u1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'not-enrolled' });
   });
 
@@ -89,6 +100,7 @@ describe('enrolment', () => {
     const code = generateTotp(secret, { now: h.clock.t, digits: 8, period: 60, algorithm: 'SHA256' });
     expect(code).toHaveLength(8);
     expect(await h.mfa.confirmEnrollment('u1', code.slice(0, 6))).toEqual({ ok: false, reason: 'malformed' });
+    expect((await h.store.getUser('u1')).factors[0]?.meta).toBe('{"algorithm":"SHA256","digits":8,"period":60}');
     expect((await h.mfa.confirmEnrollment('u1', code)).ok).toBe(true);
   });
 });
@@ -98,7 +110,8 @@ describe('sign-in', () => {
     const h = harness();
     const { secret } = await enroll(h);
     const code = codeAt(secret, h.clock.t);
-    expect(await h.mfa.verify('user-1', code)).toEqual({ ok: true, method: 'totp', remainingRecoveryCodes: 10 });
+    const [factor] = await h.mfa.listFactors('user-1');
+    expect(await h.mfa.verify('user-1', code)).toEqual({ ok: true, method: 'totp', factorId: factor?.id, remainingRecoveryCodes: 10 });
     expect(await h.mfa.verify('user-1', code)).toEqual({ ok: false, reason: 'replayed' });
     // The previous step's code is still in the window, but older than the accepted one.
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t - STEP))).toEqual({ ok: false, reason: 'replayed' });
@@ -145,7 +158,8 @@ describe('sign-in', () => {
     expect(await h.mfa.verify('nobody', '123456')).toEqual({ ok: false, reason: 'not-enrolled' });
     await h.mfa.beginEnrollment('pending', { account: 'p' });
     expect(await h.mfa.verify('pending', '123456')).toEqual({ ok: false, reason: 'not-enrolled' });
-    expect(await h.store.getAttempts('pending')).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.store.getUser('pending')).attempts).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.store.getUser('nobody')).factors).toEqual([]);
   });
 
   it('answers malformed input with a result, never an exception, and charges no attempt', async () => {
@@ -160,12 +174,12 @@ describe('sign-in', () => {
       expect(await h.mfa.verify('user-1', input), String(typeof input)).toEqual({ ok: false, reason: 'malformed' });
       expect(await h.mfa.confirmEnrollment('user-1', input)).toEqual({ ok: false, reason: 'malformed' });
     }
-    expect(await h.store.getAttempts('user-1')).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.store.getUser('user-1')).attempts).toEqual({ failures: 0, lockedUntil: null });
   });
 
   it('throws TypeError for a bad user id (a caller mistake)', async () => {
     const h = harness();
-    for (const id of ['', 'x'.repeat(1025), 42, null, undefined]) {
+    for (const id of ['', 'x'.repeat(256), 'é'.repeat(128), 'a\u0000b', 'a\ud800b', '\udc00', 42, null, undefined]) {
       await expect(h.mfa.verify(id as string, '123456')).rejects.toThrow(TypeError);
     }
   });
@@ -196,10 +210,10 @@ describe('recovery codes, disable and reset', () => {
     const { secret, recoveryCodes } = await enroll(h);
     await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
     expect(await h.mfa.disable('user-1')).toBe(true);
-    expect(await h.mfa.status('user-1')).toEqual({ state: 'none', required: false, mustEnroll: false, recoveryCodesRemaining: 0 });
+    expect(await h.mfa.status('user-1')).toEqual({ state: 'none', required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0 });
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'not-enrolled' });
     expect(await h.mfa.verify('user-1', recoveryCodes[0] as string)).toEqual({ ok: false, reason: 'not-enrolled' });
-    expect(await h.store.getAttempts('user-1')).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.store.getUser('user-1')).attempts).toEqual({ failures: 0, lockedUntil: null });
     expect(await h.mfa.disable('user-1')).toBe(false);
     expect(h.events.filter((e) => e.type === 'mfa.disabled')).toHaveLength(1);
   });

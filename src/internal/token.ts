@@ -20,12 +20,14 @@ export function parseToken(token: unknown, digits: number): number {
     if (c >= 0x30 && c <= 0x39) {
       value = value * 10 + (c - 0x30);
       count++;
-    } else if (!(c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xa0 || c === 0x2009 || c === 0x202f)) {
+    } else if (!isSpace(c)) {
       return -1;
     }
   }
   return count === digits ? value : -1;
 }
+
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xa0 || c === 0x2009 || c === 0x202f;
 
 /**
  * Constant-time difference of two codes below 10^10: the halves split at 10^5

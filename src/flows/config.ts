@@ -1,0 +1,173 @@
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { MfaError } from '../errors.js';
+import { describe } from '../internal/assert.js';
+import type { Algorithm } from '../internal/hmac.js';
+import { resolveOtp, resolveTimeStep, resolveWindow } from '../internal/options.js';
+import type { RandomSource } from '../internal/random.js';
+import type { ThrottleSchedule } from '../store/types.js';
+import type { CreateMfaOptions, MfaEvent, RequiredRule } from '../types.js';
+import { createEmitter, type Emit } from './events.js';
+import { createVault, type SecretVault } from './secrets.js';
+import { wrapStore, type FlowStore } from './store.js';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+
+/**
+ * The default lock after the n-th consecutive failure (docs/security.md):
+ * four free failures, 30 s after the fifth, then doubling-ish up to a day.
+ * With a victim who signs in daily (which clears the count), an attacker who
+ * guesses as fast as allowed gets at most 14 checked guesses a day.
+ */
+export const DEFAULT_LOCKS: readonly number[] = Object.freeze([
+  0, 0, 0, 0, 0, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, 24 * HOUR,
+]);
+
+/** TOTP parameters resolved once: what a factor is enrolled with and checked against. */
+export interface TotpParams {
+  algorithm: Algorithm;
+  digits: number;
+  period: number;
+}
+
+/** Everything {@link createMfa} resolved from its options, checked once. */
+export interface ResolvedConfig {
+  store: FlowStore;
+  issuer: string;
+  vault: SecretVault;
+  /** Prepared verifiers kept in memory (0: none). */
+  secretCacheSize: number;
+  /** Keys the digests of recovery codes, e-mail codes and tokens; `undefined` for plain SHA-256. */
+  pepper: Uint8Array | undefined;
+  required: NonNullable<NonNullable<CreateMfaOptions['policy']>['required']>;
+  schedule: ThrottleSchedule;
+  warnAfter: number;
+  totp: TotpParams;
+  window: { past: number; future: number };
+  enrollmentTtlMs: number;
+  maxFactors: number;
+  recoveryCodeCount: number;
+  random: RandomSource | undefined;
+  /** The injected clock, as a safe integer of ms. */
+  clock: () => number;
+  emit: Emit;
+}
+
+const invalid = (message: string, cause?: unknown): MfaError => new MfaError('INVALID_CONFIG', message, cause === undefined ? undefined : { cause });
+
+/**
+ * Checks and resolves the options of `createMfa`. Any option that is present
+ * must be valid: `pepper: process.env.UNSET` (present but `undefined`) is a
+ * mistake, not "no pepper".
+ *
+ * @throws {MfaError} `INVALID_CONFIG`, naming the option
+ */
+export function resolveConfig(opts: CreateMfaOptions): ResolvedConfig {
+  if (typeof opts !== 'object' || opts === null) throw invalid(`createMfa expects an options object, got ${describe(opts)}`);
+  for (const key of Object.keys(opts) as (keyof CreateMfaOptions)[]) {
+    if (opts[key] === undefined) throw invalid(`${key} is present but undefined (an unset environment variable?); remove it or give it a value`);
+  }
+  if (typeof opts.store !== 'object' || opts.store === null) throw invalid('store is required (createMemoryStore(), createPostgresStore(…), createRedisStore(…))');
+  const store = wrapStore(opts.store);
+  if (typeof opts.issuer !== 'string' || opts.issuer.trim() === '' || opts.issuer.includes(':')) {
+    throw invalid('issuer must be a non-empty string without a colon');
+  }
+  if (opts.allowPlaintextSecrets !== undefined && typeof opts.allowPlaintextSecrets !== 'boolean') {
+    throw invalid('allowPlaintextSecrets must be a boolean');
+  }
+  const secretCacheSize = integer(opts.secretCacheSize, 'secretCacheSize', 1000, 0, 1_000_000);
+  const vault = createVault(opts.secretKeys, opts.allowPlaintextSecrets === true);
+
+  const pepper = opts.pepper;
+  if (pepper !== undefined && !((typeof pepper === 'string' || pepper instanceof Uint8Array) && pepper.length > 0)) {
+    throw invalid('pepper must be a non-empty string or Uint8Array');
+  }
+
+  const policy = opts.policy ?? {};
+  if (typeof policy !== 'object' || policy === null) throw invalid(`policy must be an object, got ${describe(policy)}`);
+  const required = policy.required ?? false;
+  if (!(typeof required === 'boolean' || typeof required === 'function' || (typeof required === 'object' && required !== null && Number.isFinite(required.graceEndsAt)))) {
+    throw invalid('policy.required must be a boolean, { graceEndsAt: number } or a function of the user id');
+  }
+  const { schedule, warnAfter } = resolveThrottle(policy.throttle);
+
+  const t = opts.totp ?? {};
+  if (typeof t !== 'object' || t === null) throw invalid(`totp must be an object, got ${describe(t)}`);
+  let totp: TotpParams;
+  let window: { past: number; future: number };
+  try {
+    const otp = resolveOtp({ algorithm: t.algorithm ?? 'SHA1', digits: t.digits ?? 6 });
+    totp = { algorithm: otp.algorithm, digits: otp.digits, period: resolveTimeStep({ period: t.period ?? 30 }).period };
+    window = resolveWindow(t.window, 'totp.window', 1);
+  } catch (cause) {
+    throw invalid(`totp: ${(cause as Error).message}`, cause);
+  }
+
+  for (const key of ['now', 'random', 'onEvent'] as const) {
+    if (opts[key] !== undefined && typeof opts[key] !== 'function') throw invalid(`${key} must be a function`);
+  }
+  return {
+    store,
+    issuer: opts.issuer,
+    vault,
+    secretCacheSize,
+    pepper: typeof pepper === 'string' ? utf8ToBytes(pepper) : pepper?.slice(),
+    required,
+    schedule,
+    warnAfter,
+    totp,
+    window,
+    enrollmentTtlMs: integer(opts.enrollmentTtlMs, 'enrollmentTtlMs', 900_000, 60_000, 86_400_000),
+    maxFactors: integer(opts.maxFactors, 'maxFactors', 8, 1, 8),
+    recoveryCodeCount: integer(opts.recoveryCodeCount, 'recoveryCodeCount', 10, 1, 100),
+    random: opts.random,
+    clock: safeClock(opts.now ?? Date.now),
+    emit: createEmitter(opts.onEvent as ((event: MfaEvent) => void | Promise<void>) | undefined),
+  };
+}
+
+function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  const n = value ?? fallback;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) throw invalid(`${name} must be an integer between ${min} and ${max}, got ${describe(n)}`);
+  return n;
+}
+
+function resolveThrottle(throttle: unknown): { schedule: ThrottleSchedule; warnAfter: number } {
+  const t = throttle ?? {};
+  if (typeof t !== 'object' || t === null || Array.isArray(t)) throw invalid(`policy.throttle must be an object { locks?, suspendAfter?, warnAfter? }, got ${describe(t)}`);
+  const known = new Set(['locks', 'suspendAfter', 'warnAfter']);
+  for (const key of Object.keys(t)) if (!known.has(key)) throw invalid(`policy.throttle.${key} is not an option (locks, suspendAfter, warnAfter)`);
+  const o = t as { locks?: unknown; suspendAfter?: unknown; warnAfter?: unknown };
+  const locks = o.locks ?? DEFAULT_LOCKS;
+  if (!Array.isArray(locks) || locks.length === 0 || locks.length > 1000 || locks[0] !== 0 || !locks.every((ms) => Number.isSafeInteger(ms) && ms >= 0)) {
+    throw invalid('policy.throttle.locks must be an array of 1–1000 lock durations in ms, starting with 0');
+  }
+  // NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account.
+  const suspendAfter = integer(o.suspendAfter, 'policy.throttle.suspendAfter', 100, 1, 100);
+  const warnAfter = integer(o.warnAfter, 'policy.throttle.warnAfter', 10, 1, 100);
+  return { schedule: Object.freeze({ locks: Object.freeze([...locks] as number[]), suspendAfter }), warnAfter };
+}
+
+/** The host's clock as a safe integer: fractions are rounded down; anything else is refused. */
+function safeClock(now: () => number): () => number {
+  return () => {
+    const value = now();
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > Number.MAX_SAFE_INTEGER) {
+      throw new TypeError(`the now() option must return ms since the epoch, a finite number from 0 to 2^53 - 1, got ${describe(value)}`);
+    }
+    return Math.floor(value);
+  };
+}
+
+/** The policy rule for one user, resolved (a function may be async). */
+export async function requiredFor(cfg: ResolvedConfig, userId: string, now: number): Promise<{ required: boolean; graceEndsAt?: number; inGrace: boolean }> {
+  const rule: unknown = typeof cfg.required === 'function' ? await cfg.required(userId) : cfg.required;
+  if (rule === true) return { required: true, inGrace: false };
+  if (rule === false) return { required: false, inGrace: false };
+  if (typeof rule === 'object' && rule !== null && Number.isFinite((rule as { graceEndsAt?: unknown }).graceEndsAt)) {
+    const { graceEndsAt } = rule as Exclude<RequiredRule, boolean>;
+    return { required: true, graceEndsAt, inGrace: now < graceEndsAt };
+  }
+  throw invalid(`policy.required returned ${describe(rule)}; expected a boolean or { graceEndsAt: number }`);
+}

@@ -1,0 +1,82 @@
+import { decodeSecret, encodeSecret, generateSecret } from '../core/secret.js';
+import { buildOtpauthUri } from '../core/uri.js';
+import { MfaError } from '../errors.js';
+import { describe } from '../internal/assert.js';
+import { assertLabel, assertUserId } from '../internal/ids.js';
+import { fillRandom } from '../internal/random.js';
+import type { FactorRecord } from '../store/types.js';
+import type { Mfa } from '../types.js';
+import { runAttempt } from './attempt.js';
+import type { ResolvedConfig } from './config.js';
+import { newRecoveryCodes } from './factors/recovery.js';
+import { isTotpCode, paramsOf, TOTP, totpConfirm, totpMeta, type VerifierCache } from './factors/totp.js';
+import { toBase64Url } from './secrets.js';
+
+const DEFAULT_LABEL = 'Authenticator app';
+
+/** A new factor id: 128 random bits, base64url. */
+export function newFactorId(cfg: ResolvedConfig): string {
+  const bytes = new Uint8Array(16);
+  fillRandom(bytes, cfg.random);
+  return toBase64Url(bytes);
+}
+
+/** beginEnrollment and confirmEnrollment of {@link Mfa}. */
+export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick<Mfa, 'beginEnrollment' | 'confirmEnrollment'> {
+  const confirm = totpConfirm(cfg, cache);
+  return {
+    async beginEnrollment(userId, opts) {
+      assertUserId(userId);
+      if (typeof opts !== 'object' || opts === null) throw new TypeError(`options must be an object { account, label?, restart? }, got ${describe(opts)}`);
+      const label = opts.label ?? DEFAULT_LABEL;
+      assertLabel(label);
+      if (opts.restart !== undefined && typeof opts.restart !== 'boolean') throw new TypeError(`restart must be a boolean, got ${describe(opts.restart)}`);
+      const now = cfg.clock();
+      const id = newFactorId(cfg);
+      const fresh = generateSecret(cfg.random === undefined ? {} : { random: cfg.random });
+      // Built first: a bad account is refused before anything is stored.
+      const uriOf = (secret: string, factor: FactorRecord): string => buildOtpauthUri({ issuer: cfg.issuer, account: opts.account, secret, ...paramsOf(factor) });
+      const bytes = decodeSecret(fresh);
+      let sealed: string;
+      try {
+        sealed = await cfg.vault.seal(userId, id, bytes);
+      } finally {
+        bytes.fill(0);
+      }
+      const record: FactorRecord = {
+        id, userId, kind: TOTP, label, state: 'pending', secret: sealed, counter: -1,
+        createdAt: now, expiresAt: now + cfg.enrollmentTtlMs, lastUsedAt: null, meta: totpMeta(cfg.totp),
+      };
+      const uri = uriOf(fresh, record);
+      const r = await cfg.store.putPendingFactor(record, { now, maxFactors: cfg.maxFactors, replace: opts.restart === true });
+      if (!r.ok) throw new MfaError('FACTOR_LIMIT', `the user already has ${cfg.maxFactors} authenticators; remove one first`);
+      const factor = r.factor;
+      if (factor.id === id) {
+        cfg.emit(() => ({ type: 'enrollment.started', userId, at: now, factorId: id }));
+        return { factorId: id, secret: fresh, uri, expiresAt: factor.expiresAt as number };
+      }
+      // The same label is still pending: show the secret already scanned, not a new one.
+      const { secret } = await cfg.vault.open(userId, factor.id, factor.secret);
+      const text = encodeSecret(secret);
+      secret.fill(0);
+      return { factorId: factor.id, secret: text, uri: uriOf(text, factor), expiresAt: factor.expiresAt as number };
+    },
+
+    async confirmEnrollment(userId, code) {
+      assertUserId(userId);
+      const now = cfg.clock();
+      if (!isTotpCode(cfg, code)) return { ok: false, reason: 'malformed' };
+      const { codes, digests } = newRecoveryCodes(cfg);
+      const r = await runAttempt(cfg, confirm, userId, { code, digests }, now);
+      if (!r.ok) {
+        if (r.failure.reason !== 'not-enrolled') return r.failure as Exclude<typeof r.failure, { reason: 'replayed' }>;
+        // Nothing pending: say "expired" when an enrolment ran out, so the page can offer to start again.
+        const { factors } = await cfg.store.getUser(userId);
+        return { ok: false, reason: factors.some((f) => f.state === 'pending') ? 'expired' : 'not-enrolled' };
+      }
+      const factorId = r.match.factorId;
+      cfg.emit(() => ({ type: 'enrollment.confirmed', userId, at: now, factorId }));
+      return r.result.recoveryCodesIssued ? { ok: true, factorId, recoveryCodes: codes } : { ok: true, factorId };
+    },
+  };
+}

@@ -1,0 +1,150 @@
+// Authenticator-app factors (RFC 6238 TOTP): sign-in and enrolment confirmation
+// as attempt kinds, over prepared verifiers kept per factor.
+import { createTotpVerifier, type TotpVerifier } from '../../core/totp.js';
+import { MfaError } from '../../errors.js';
+import { resolveOtp, resolveTimeStep } from '../../internal/options.js';
+import { parseToken } from '../../internal/token.js';
+import type { Accepted, Activated, FactorRecord } from '../../store/types.js';
+import { MISMATCH, REPLAYED, type AttemptKind, type Failed } from '../attempt.js';
+import type { ResolvedConfig, TotpParams } from '../config.js';
+
+export const TOTP = 'totp';
+
+/** A code that matched: the factor and the step to claim. */
+export interface TotpMatch {
+  factorId: string;
+  step: number;
+}
+
+/** What a factor's `meta` holds: the parameters it was enrolled with. */
+export const totpMeta = (p: TotpParams): string => JSON.stringify({ algorithm: p.algorithm, digits: p.digits, period: p.period });
+
+/**
+ * Prepared verifiers by user and factor, least recently inserted out first.
+ * An entry holds the sealed text it was opened from, so a factor re-sealed,
+ * replaced or re-enrolled simply misses. The key schedule runs once per
+ * factor, not per sign-in, and no sign-in waits for WebCrypto on a hit.
+ */
+export interface VerifierCache {
+  /** The factor's verifier, opening its secret on a miss (and re-sealing it when under an old key). */
+  get(factor: FactorRecord): TotpVerifier | Promise<TotpVerifier>;
+}
+
+export function createVerifierCache(cfg: ResolvedConfig): VerifierCache {
+  const max = cfg.secretCacheSize;
+  const cache = new Map<string, { sealed: string; verifier: TotpVerifier }>();
+
+  async function open(factor: FactorRecord, key: string): Promise<TotpVerifier> {
+    const { secret, stale } = await cfg.vault.open(factor.userId, factor.id, factor.secret);
+    let verifier: TotpVerifier;
+    try {
+      verifier = createTotpVerifier(secret, { ...paramsOf(factor), window: cfg.window });
+      if (stale) {
+        // Lazy re-encryption under the current key; losing the compare-and-set means another server did it.
+        const sealed = await cfg.vault.seal(factor.userId, factor.id, secret);
+        await cfg.store.resealFactor(factor.userId, factor.id, factor.secret, sealed).catch(() => false);
+      }
+    } finally {
+      secret.fill(0);
+    }
+    if (max > 0) {
+      const old = cache.get(key);
+      if (old !== undefined) old.verifier.destroy();
+      else if (cache.size >= max) {
+        const [oldest, entry] = cache.entries().next().value as [string, { verifier: TotpVerifier }];
+        entry.verifier.destroy();
+        cache.delete(oldest);
+      }
+      cache.set(key, { sealed: factor.secret, verifier });
+    }
+    return verifier;
+  }
+
+  return {
+    get(factor) {
+      // U+0000 is refused in user ids, so the key is unambiguous.
+      const key = `${factor.userId}\u0000${factor.id}`;
+      const hit = cache.get(key);
+      return hit !== undefined && hit.sealed === factor.secret ? hit.verifier : open(factor, key);
+    },
+  };
+}
+
+/** The TOTP parameters a factor was enrolled with. */
+export function paramsOf(factor: FactorRecord): TotpParams {
+  try {
+    const p = JSON.parse(factor.meta) as Partial<TotpParams>;
+    const otp = resolveOtp({ algorithm: p.algorithm ?? 'SHA1', digits: p.digits ?? 6 });
+    return { algorithm: otp.algorithm, digits: otp.digits, period: resolveTimeStep({ period: p.period ?? 30 }).period };
+  } catch (cause) {
+    throw new MfaError('SECRET_DECRYPTION_FAILED', 'a stored factor has unreadable TOTP parameters', { cause });
+  }
+}
+
+/**
+ * Checks `code` against every TOTP factor given, each window in constant
+ * time and with no early exit across factors, so the time taken does not say
+ * which factor (if any) matched. The first factor that accepts wins.
+ */
+export function checkFactors(cache: VerifierCache, factors: readonly FactorRecord[], code: string, now: number): TotpMatch | Failed | Promise<TotpMatch | Failed> {
+  const totp = factors.filter((f) => f.kind === TOTP);
+  const verifiers = totp.map((f) => cache.get(f));
+  const run = (ready: readonly TotpVerifier[]): TotpMatch | Failed => {
+    let match: TotpMatch | null = null;
+    let replayed = false;
+    for (let i = 0; i < ready.length; i++) {
+      const f = totp[i] as FactorRecord;
+      const r = (ready[i] as TotpVerifier).verify(code, { now, afterStep: f.counter });
+      if (r.ok) match ??= { factorId: f.id, step: r.step };
+      else if (r.reason === 'replayed') replayed = true;
+    }
+    return match ?? (replayed ? REPLAYED : MISMATCH);
+  };
+  return verifiers.some((v) => v instanceof Promise) ? Promise.all(verifiers).then(run) : run(verifiers as TotpVerifier[]);
+}
+
+/** Sign-in with a code from any active authenticator. */
+export function totpSignIn(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<string, FactorRecord[], TotpMatch, Accepted> {
+  return {
+    method: TOTP,
+    absent: 'not-enrolled',
+    lost: 'replayed',
+    async load(userId, _code, now) {
+      const { factors, reservation } = await cfg.store.beginAttempt(userId, 'active', now, cfg.schedule);
+      return reservation === null ? null : { subject: factors, reservation };
+    },
+    check: (_userId, factors, code, now) => checkFactors(cache, factors, code, now),
+    accept: (userId, m, now) => cfg.store.advanceCounter(userId, m.factorId, m.step, now),
+    factorOf: (m) => m.factorId,
+  };
+}
+
+/** What confirming an enrolment needs beyond the match: the recovery codes to issue with a first factor. */
+export interface ConfirmInput {
+  code: string;
+  /** Digests of the codes generated for this confirmation, stored only with the user's first factor. */
+  digests: readonly string[];
+}
+
+/** Enrolment confirmation: the first code of one of the user's pending authenticators. */
+export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<ConfirmInput, FactorRecord[], TotpMatch & { digests: readonly string[] }, Activated> {
+  return {
+    method: TOTP,
+    absent: 'not-enrolled',
+    lost: 'expired',
+    async load(userId, _input, now) {
+      const { factors, reservation } = await cfg.store.beginAttempt(userId, 'pending', now, cfg.schedule);
+      return reservation === null ? null : { subject: factors, reservation };
+    },
+    check(_userId, factors, input, now) {
+      const r = checkFactors(cache, factors, input.code, now);
+      const withDigests = (m: TotpMatch | Failed) => (typeof m === 'string' ? m : { ...m, digests: input.digests });
+      return r instanceof Promise ? r.then(withDigests) : withDigests(r);
+    },
+    accept: (userId, m, now) => cfg.store.activateFactor(userId, m.factorId, m.step, now, m.digests),
+    factorOf: (m) => m.factorId,
+  };
+}
+
+/** Whether `code` is shaped like a code of the configured length (spaces allowed); anything else is malformed and costs nothing. */
+export const isTotpCode = (cfg: ResolvedConfig, code: unknown): code is string => parseToken(code, cfg.totp.digits) >= 0;

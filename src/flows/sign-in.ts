@@ -1,0 +1,35 @@
+import type { MfaVerifyResult } from '../types.js';
+import { runAttempt } from './attempt.js';
+import type { ResolvedConfig } from './config.js';
+import { parseRecoveryCode, recoverySignIn } from './factors/recovery.js';
+import { isTotpCode, totpSignIn, type VerifierCache } from './factors/totp.js';
+
+/** Checks a sign-in answer for a user whose id and clock are already checked; see {@link Mfa.verify}. */
+export type SignIn = (userId: string, code: unknown, now: number) => Promise<MfaVerifyResult>;
+
+/**
+ * The second step of a sign-in: digits are an authenticator code, anything
+ * that reads as a recovery code is one, and anything else is malformed,
+ * answered before any store call. One sign-in kind per answer shape, each
+ * through the one attempt pipeline.
+ */
+export function createSignIn(cfg: ResolvedConfig, cache: VerifierCache): SignIn {
+  const totp = totpSignIn(cfg, cache);
+  const recovery = recoverySignIn(cfg);
+  return async (userId, code, now) => {
+    if (isTotpCode(cfg, code)) {
+      const r = await runAttempt(cfg, totp, userId, code, now);
+      return r.ok ? { ok: true, method: 'totp', factorId: r.match.factorId, remainingRecoveryCodes: r.result.recoveryCodes } : r.failure;
+    }
+    const canonical = parseRecoveryCode(code);
+    if (canonical === null) {
+      cfg.emit(() => ({ type: 'verify.failed', userId, at: now, reason: 'malformed' }));
+      return { ok: false, reason: 'malformed' };
+    }
+    const r = await runAttempt(cfg, recovery, userId, canonical, now);
+    return r.ok ? { ok: true, method: 'recovery', remainingRecoveryCodes: r.result.recoveryCodes } : r.failure;
+  };
+}
+
+/** Whether `code` could be a sign-in answer at all (checked before anything else is spent on it). */
+export const isSignInAnswer = (cfg: ResolvedConfig, code: unknown): boolean => isTotpCode(cfg, code) || parseRecoveryCode(code) !== null;

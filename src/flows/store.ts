@@ -1,0 +1,46 @@
+import { MfaError } from '../errors.js';
+import { defineStore } from '../store/define.js';
+import type { MfaStore, OneTimeStore, StoreImplementation } from '../store/types.js';
+
+/** The store as the flows call it: every method's failure is `STORE_UNAVAILABLE`. */
+export type FlowStore = Omit<MfaStore, keyof OneTimeStore> & { readonly oneTime: OneTimeStore | null };
+
+// SQLSTATE 42P01 (PostgreSQL), ER_NO_SUCH_TABLE 1146 (MySQL/MariaDB), and the drivers' texts.
+const MISSING_TABLE = /\b(42P01|ER_NO_SUCH_TABLE|no such table)\b|relation "[^"]{1,200}" does not exist|Table '[^']{1,200}' doesn't exist/;
+
+/**
+ * Wraps the store once: a rejection of any method becomes
+ * `MfaError('STORE_UNAVAILABLE')` with the driver's error as `cause` (and a
+ * hint when a table is missing), so a store failure can never read as an
+ * answer. A store not made by `defineStore` is defined here first.
+ */
+export function wrapStore(given: MfaStore | StoreImplementation): FlowStore {
+  const store = defineStore(given);
+  const wrap = <K extends string, F extends (...args: never[]) => Promise<unknown>>(name: K, method: F): F =>
+    ((...args: Parameters<F>) => method(...args).then(undefined, (cause: unknown) => Promise.reject(unavailable(name, cause)))) as F;
+  const bound = <T extends object>(target: T, names: readonly (keyof T & string)[]): T => {
+    const out = {} as T;
+    for (const name of names) out[name] = wrap(name, (target[name] as (...a: never[]) => Promise<unknown>).bind(target)) as T[keyof T & string];
+    return out;
+  };
+  const required = bound(store, [
+    'getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor',
+    'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode',
+  ]);
+  const oneTime = store.supports.oneTime
+    ? bound(store as Required<MfaStore>, ['putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge'])
+    : null;
+  return Object.freeze({ ...required, supports: store.supports, oneTime });
+}
+
+function unavailable(method: string, cause: unknown): MfaError {
+  const text = cause instanceof Error ? `${(cause as { code?: unknown }).code ?? ''} ${cause.message}` : String(cause);
+  const hint = MISSING_TABLE.test(text) ? ': a table is missing, run store.migrate()' : '';
+  return new MfaError('STORE_UNAVAILABLE', `store.${method} failed${hint}`, { cause });
+}
+
+/** The store's one-time records, or `INVALID_CONFIG` naming the flow that needs them. */
+export function requireOneTime(store: FlowStore, flow: string): OneTimeStore {
+  if (store.oneTime === null) throw new MfaError('INVALID_CONFIG', `${flow} needs a store with one-time records (supports.oneTime)`);
+  return store.oneTime;
+}

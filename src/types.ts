@@ -1,0 +1,445 @@
+// Public types of the stateful layer (createMfa): options, results and events.
+import type { TotpWindow } from './core/totp.js';
+import type { Algorithm } from './internal/hmac.js';
+import type { RandomSource } from './internal/random.js';
+import type { MfaStore, StoreImplementation } from './store/types.js';
+
+/**
+ * The host's key ring for secrets at rest: `current` names the key new
+ * secrets are sealed with; older ids stay in `keys` until no record uses them.
+ */
+export interface SecretKeyRing {
+  /** Id of the key that seals new secrets; 1–64 characters of `A–Z a–z 0–9 _ -`. */
+  current: string;
+  /** Keys by id: 32 bytes, as a Uint8Array or base64 / base64url text. */
+  keys: Record<string, Uint8Array | string>;
+}
+
+/**
+ * Whether MFA is required for a user: `true`, `false`, or required with a
+ * grace period that ends at `graceEndsAt` (ms since the epoch). Until then a
+ * user without a factor may still sign in with the password alone, and the
+ * host shows an "enable two-factor authentication" reminder.
+ */
+export type RequiredRule = boolean | { graceEndsAt: number };
+
+/**
+ * The attempt budget, one per user across every factor kind. An attempt is
+ * counted before its code is checked; a correct answer gives it back.
+ */
+export interface ThrottleOptions {
+  /**
+   * Lock in ms after the n-th consecutive failure, indexed by n (the last
+   * entry holds for every later failure); `locks[0]` must be 0.
+   * @default [0, 0, 0, 0, 0, 30 s, 1 min, 2 min, 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 16 h, 24 h]
+   */
+  locks?: readonly number[] | undefined;
+  /** Consecutive failures after which the user's factors are suspended until a reset (NIST SP 800-63B §5.2.2: at most 100). @default 100 */
+  suspendAfter?: number | undefined;
+  /** Failures at which `throttle.warning` is emitted (and at each multiple). @default 10 */
+  warnAfter?: number | undefined;
+}
+
+/** Organisation policy of {@link createMfa}. */
+export interface MfaPolicy {
+  /**
+   * "Require MFA for all users": a rule for everyone, or a function deciding
+   * per user (e.g. by organisation, role, or sign-up date plus a grace period).
+   * @default false
+   */
+  required?: RequiredRule | ((userId: string) => RequiredRule | Promise<RequiredRule>) | undefined;
+  /** Throttling numbers; see {@link ThrottleOptions} and docs/security.md. */
+  throttle?: ThrottleOptions | undefined;
+}
+
+/** TOTP parameters of the factors {@link createMfa} enrols. Most authenticator apps support only the defaults. */
+export interface MfaTotpOptions {
+  /** @default 'SHA1' */
+  algorithm?: Algorithm | undefined;
+  /** @default 6 */
+  digits?: number | undefined;
+  /** Seconds per step. @default 30 */
+  period?: number | undefined;
+  /** Steps accepted either side of the current one (RFC 6238 §5.2). @default 1 */
+  window?: TotpWindow | undefined;
+}
+
+/** Options of {@link createMfa}. */
+export interface CreateMfaOptions {
+  /** Where factors, recovery-code digests and attempts live: a store made by `defineStore` (every shipped store is). */
+  store: MfaStore | StoreImplementation;
+  /** Service name shown in authenticator apps; no colon. */
+  issuer: string;
+  /**
+   * Key ring encrypting TOTP secrets at rest (AES-256-GCM). Required unless
+   * `allowPlaintextSecrets` is true. Rotate by adding a key and pointing
+   * `current` at it; records under older ids are re-encrypted when next used.
+   */
+  secretKeys?: SecretKeyRing | undefined;
+  /**
+   * DEVELOPMENT ONLY: store TOTP secrets unencrypted, instead of `secretKeys`
+   * (passing both is `INVALID_CONFIG`). Anyone who can read the database can then
+   * generate every user's codes.
+   * @default false
+   */
+  allowPlaintextSecrets?: boolean | undefined;
+  /**
+   * How many prepared TOTP verifiers (opened secrets, keyed once) to keep in
+   * memory, least recently used first out, so a sign-in needs no decryption
+   * and no HMAC key schedule. The key ring is in the same memory, so this adds
+   * nothing for an attacker who can read it; 0 disables.
+   * @default 1000
+   */
+  secretCacheSize?: number | undefined;
+  /** Host secret keying the recovery-code and e-mail-code digests; keep it outside the database. @default none (SHA-256) */
+  pepper?: string | Uint8Array | undefined;
+  /** Required-MFA rule and throttling numbers. */
+  policy?: MfaPolicy | undefined;
+  /** TOTP parameters. */
+  totp?: MfaTotpOptions | undefined;
+  /** How long an unconfirmed enrolment stays pending, in ms (1 min – 24 h). @default 900_000 */
+  enrollmentTtlMs?: number | undefined;
+  /** Live authenticators (active or pending) a user may have, 1–8 (AWS IAM allows 8). @default 8 */
+  maxFactors?: number | undefined;
+  /** Recovery codes per set (1–100). @default 10 */
+  recoveryCodeCount?: number | undefined;
+  /** The clock, ms since the epoch; fractions are rounded down. @default Date.now */
+  now?: (() => number) | undefined;
+  /** Fills a buffer with random bytes. @default crypto.getRandomValues */
+  random?: RandomSource | undefined;
+  /**
+   * Receives audit events. Called synchronously without being awaited; an
+   * exception or a rejected promise is ignored and never breaks a flow.
+   */
+  onEvent?: ((event: MfaEvent) => void | Promise<void>) | undefined;
+}
+
+/** What a sign-in code was checked as. */
+export type VerifyMethod = 'totp' | 'recovery';
+
+/** What any attempt was checked as, in events: a sign-in method or an e-mail/SMS code. */
+export type AttemptMethod = VerifyMethod | 'code';
+
+interface EventBase {
+  userId: string;
+  /** When it happened, ms since the epoch (the injected clock). */
+  at: number;
+}
+
+/**
+ * An audit event, discriminated by `type`; each type carries exactly its own
+ * fields, and none ever carries a secret, a code, a token or a destination.
+ */
+export type MfaEvent =
+  | (EventBase & { type: 'enrollment.started'; factorId: string })
+  | (EventBase & { type: 'enrollment.confirmed'; factorId: string })
+  | (EventBase & { type: 'factor.removed'; factorId: string })
+  | (EventBase & { type: 'verify.succeeded'; method: AttemptMethod; factorId?: string })
+  | (EventBase & { type: 'verify.failed'; reason: MfaFailureReason; method?: AttemptMethod })
+  | (EventBase & { type: 'lockout'; reason: 'locked'; lockedUntil: number })
+  | (EventBase & { type: 'lockout'; reason: 'suspended' })
+  | (EventBase & { type: 'throttle.warning'; failures: number })
+  | (EventBase & { type: 'recovery.used'; remaining: number })
+  | (EventBase & { type: 'recovery.low'; remaining: number })
+  | (EventBase & { type: 'recovery.regenerated' })
+  | (EventBase & { type: 'mfa.disabled' })
+  | (EventBase & { type: 'mfa.reset'; actor: string; reason: string });
+
+/** The `type` of an {@link MfaEvent}. */
+export type MfaEventType = MfaEvent['type'];
+
+/** Why an answer was refused. */
+export type MfaFailureReason = 'mismatch' | 'malformed' | 'replayed' | 'locked' | 'suspended' | 'not-enrolled' | 'expired';
+
+/**
+ * A refusal; the one failure shape of every method. `retryAfterMs` is present
+ * exactly when `reason` is `locked` (or `cooldown` for {@link SendCodeResult}).
+ */
+export type MfaFailure<R extends MfaFailureReason = MfaFailureReason> = R extends 'locked'
+  ? { ok: false; reason: R; retryAfterMs: number }
+  : { ok: false; reason: R };
+
+/** Result of {@link Mfa.verify}. */
+export type MfaVerifyResult =
+  | { ok: true; method: 'totp'; factorId: string; remainingRecoveryCodes: number }
+  | { ok: true; method: 'recovery'; remainingRecoveryCodes: number }
+  | MfaFailure;
+
+/** Result of {@link Mfa.confirmEnrollment}: `recoveryCodes` with the user's first factor only. */
+export type ConfirmEnrollmentResult =
+  | { ok: true; factorId: string; recoveryCodes?: string[] }
+  | MfaFailure<'mismatch' | 'malformed' | 'not-enrolled' | 'expired' | 'locked' | 'suspended'>;
+
+/** Options of {@link Mfa.beginEnrollment}. */
+export interface BeginEnrollmentOptions {
+  /** The name the authenticator app shows, e.g. the e-mail address. */
+  account: string;
+  /** The name of this authenticator on the settings page, 1–64 characters. @default 'Authenticator app' */
+  label?: string | undefined;
+  /** Start over with a new secret even when this label's enrolment is still pending. @default false */
+  restart?: boolean | undefined;
+}
+
+/** Result of {@link Mfa.beginEnrollment}. */
+export interface BeginEnrollmentResult {
+  /** The pending factor, to show on the settings page. */
+  factorId: string;
+  /** Base32 secret, for users who type it instead of scanning. Show it; never log it. */
+  secret: string;
+  /** `otpauth://` URI for the QR code. */
+  uri: string;
+  /** When the enrolment stops being confirmable, ms since the epoch. */
+  expiresAt: number;
+}
+
+/** A factor as the settings page lists it: never its secret. */
+export interface FactorInfo {
+  id: string;
+  kind: string;
+  label: string;
+  state: 'pending' | 'active';
+  createdAt: number;
+  lastUsedAt: number | null;
+  /** For a pending factor: when it stops being confirmable. */
+  expiresAt?: number;
+}
+
+/** Result of {@link Mfa.removeFactor}. */
+export interface RemoveFactorResult {
+  removed: boolean;
+  /** It was the last active factor: MFA is now off for the user, as after {@link Mfa.disable}. */
+  disabled: boolean;
+}
+
+/** What the "two-factor authentication" settings page shows. */
+export interface MfaStatus {
+  /** `suspended`: too many consecutive failures; only {@link Mfa.reset} (or `disable`) clears it. */
+  state: 'none' | 'pending' | 'active' | 'suspended';
+  /** The policy requires MFA for this user (grace period or not). */
+  required: boolean;
+  /** Required, not enrolled, and no grace left: send the user to enrolment before anything else. */
+  mustEnroll: boolean;
+  /** End of the grace period, when the rule has one and the user is not enrolled. */
+  graceEndsAt?: number;
+  /** The user's authenticators, active and pending. */
+  factors: FactorInfo[];
+  recoveryCodesRemaining: number;
+  /** Set while a lock is in force. */
+  lockedUntil?: number;
+}
+
+/** Result of {@link Mfa.createChallenge}. */
+export interface CreateChallengeResult {
+  /** Opaque 256-bit token (base64url) for the client; only its digest is stored. */
+  token: string;
+  expiresAt: number;
+}
+
+/** Result of {@link Mfa.verifyChallenge}: on success, the user the challenge was created for. */
+export type VerifyChallengeResult =
+  | { ok: true; userId: string; method: 'totp'; factorId: string; remainingRecoveryCodes: number }
+  | { ok: true; userId: string; method: 'recovery'; remainingRecoveryCodes: number }
+  | MfaFailure;
+
+/** What {@link Mfa.sendCode} hands to the host's sender. */
+export interface OutgoingCode {
+  /** The destination given to `sendCode`. */
+  to: string;
+  /** The 6-digit code. Put it in the message only; never log it. */
+  code: string;
+  purpose: string;
+  expiresAt: number;
+}
+
+/** Options of {@link Mfa.sendCode}. */
+export interface SendCodeOptions {
+  /** What the code is for, e.g. `'email:verify'` or `'sign-in'`; a code only verifies for the same purpose. */
+  purpose: string;
+  /** The e-mail address or phone number; a code only verifies for the same destination. It is never stored. */
+  destination: string;
+  /** Delivers the code (mail, SMS). When it throws, the code is withdrawn and the error propagates. */
+  send: (message: OutgoingCode) => void | Promise<void>;
+}
+
+/** Result of {@link Mfa.sendCode}. `cooldown`: a code was sent less than 60 s ago; the earlier one stays valid. */
+export type SendCodeResult = { ok: true; expiresAt: number } | { ok: false; reason: 'cooldown'; retryAfterMs: number };
+
+/** Options of {@link Mfa.verifyCode}. */
+export interface VerifyCodeOptions {
+  purpose: string;
+  destination: string;
+  /** What the user typed (any value; never throws on it). */
+  code: unknown;
+}
+
+/** Result of {@link Mfa.verifyCode}. `attemptsLeft` on a mismatch says how many tries this code has left. */
+export type VerifyCodeResult =
+  | { ok: true }
+  | { ok: false; reason: 'mismatch'; attemptsLeft: number }
+  | MfaFailure<'malformed' | 'expired' | 'locked' | 'suspended'>;
+
+/** The stateful MFA flows returned by {@link createMfa}. */
+export interface Mfa {
+  /**
+   * Starts an enrolment of an authenticator app: a new secret, pending for
+   * `enrollmentTtlMs` (15 min). Asked again for the same label while it is
+   * pending, it returns the same secret and URI (a reload must not invalidate
+   * a QR code already scanned) unless `restart: true`.
+   * @param userId - the host's user id
+   * @param opts - `account` (shown in the app), `label` (shown on the settings page), `restart`
+   * @returns `{ factorId, secret, uri, expiresAt }`: render `uri` as a QR code and show `secret` for typing
+   * @throws {MfaError} `FACTOR_LIMIT` when the user has `maxFactors` authenticators; `STORE_UNAVAILABLE`
+   * @throws {TypeError} on a bad user id, account or label
+   * @example
+   * const { uri, secret } = await mfa.beginEnrollment(user.id, { account: user.email, label: 'iPhone' });
+   */
+  beginEnrollment(userId: string, opts: BeginEnrollmentOptions): Promise<BeginEnrollmentResult>;
+  /**
+   * Confirms a pending enrolment with its first code (checked against each of
+   * the user's pending enrolments). In one store step the factor becomes
+   * active, the code's step is claimed, failures are cleared and, for the
+   * user's first factor, the recovery codes are stored.
+   * @param userId - the host's user id
+   * @param code - what the user typed (any value; never throws on it)
+   * @returns `{ ok: true, factorId, recoveryCodes? }` (show the codes once) or `{ ok: false, reason }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`, `SECRET_DECRYPTION_FAILED`
+   * @example
+   * const r = await mfa.confirmEnrollment(user.id, req.body.code);
+   * if (r.ok && r.recoveryCodes) showOnce(r.recoveryCodes);
+   */
+  confirmEnrollment(userId: string, code: unknown): Promise<ConfirmEnrollmentResult>;
+  /**
+   * Checks a sign-in code: digits are checked against every active
+   * authenticator, anything that reads as a recovery code is one. Malformed
+   * input costs nothing; any other attempt is counted before it is checked,
+   * and a correct one gives it back.
+   * @param userId - the host's user id, after the password was checked
+   * @param code - what the user typed (any value; never throws on it)
+   * @returns `{ ok: true, method, factorId?, remainingRecoveryCodes }` or `{ ok: false, reason, retryAfterMs? }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`, `SECRET_DECRYPTION_FAILED`
+   * @example
+   * const r = await mfa.verify(user.id, req.body.code);
+   * if (!r.ok && r.reason === 'locked') res.set('Retry-After', String(Math.ceil(r.retryAfterMs / 1000)));
+   */
+  verify(userId: string, code: unknown): Promise<MfaVerifyResult>;
+  /**
+   * The user's authenticators, active and pending (never a secret).
+   * @param userId - the host's user id
+   * @returns the factors, oldest first
+   * @throws {MfaError} `STORE_UNAVAILABLE`
+   * @example
+   * for (const f of await mfa.listFactors(user.id)) console.log(f.label, f.lastUsedAt);
+   */
+  listFactors(userId: string): Promise<FactorInfo[]>;
+  /**
+   * Renames an authenticator.
+   * @param userId - the host's user id
+   * @param factorId - from `listFactors`
+   * @param label - 1–64 characters
+   * @returns whether the factor exists
+   * @throws {MfaError} `STORE_UNAVAILABLE`; {@link TypeError} on a bad label
+   * @example
+   * await mfa.renameFactor(user.id, factorId, 'Work phone');
+   */
+  renameFactor(userId: string, factorId: string, label: string): Promise<boolean>;
+  /**
+   * Removes an authenticator. Removing the last active one is {@link Mfa.disable}:
+   * recovery codes and attempts go too. The host re-checks the password (and a current code) first.
+   * @param userId - the host's user id
+   * @param factorId - from `listFactors`
+   * @returns `{ removed, disabled }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`
+   * @example
+   * const { disabled } = await mfa.removeFactor(user.id, factorId);
+   */
+  removeFactor(userId: string, factorId: string): Promise<RemoveFactorResult>;
+  /**
+   * Replaces the user's recovery codes with a new set; the old set stops working at once.
+   * @param userId - the host's user id
+   * @returns the new codes, to show once
+   * @throws {MfaError} `NOT_ENROLLED` without an active factor; `STORE_UNAVAILABLE`
+   * @example
+   * const codes = await mfa.regenerateRecoveryCodes(user.id);
+   */
+  regenerateRecoveryCodes(userId: string): Promise<string[]>;
+  /**
+   * Removes every factor, the recovery codes, attempts and e-mail codes. The
+   * host re-checks the password (and a current second factor) first.
+   * @param userId - the host's user id
+   * @returns whether a factor existed
+   * @throws {MfaError} `STORE_UNAVAILABLE`
+   * @example
+   * if (await checkPassword(user, req.body.password)) await mfa.disable(user.id);
+   */
+  disable(userId: string): Promise<boolean>;
+  /**
+   * An owner's or administrator's reset after a lost phone: removes everything
+   * as `disable` does, also lifting a suspension, and emits `mfa.reset` with the actor and reason.
+   * @param userId - the user being reset
+   * @param opts - `actor`: who resets; `reason`: free text for the audit log
+   * @returns whether a factor existed
+   * @throws {MfaError} `STORE_UNAVAILABLE`; {@link TypeError} on a missing actor or reason
+   * @example
+   * await mfa.reset(target.id, { actor: admin.id, reason: 'lost phone, identity checked by video call' });
+   */
+  reset(userId: string, opts: { actor: string; reason: string }): Promise<boolean>;
+  /**
+   * What the settings page shows: state, policy, factors, codes left, lock; one store read.
+   * @param userId - the host's user id
+   * @returns see {@link MfaStatus}
+   * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` when a `policy.required` function returns something else than a rule
+   * @example
+   * const s = await mfa.status(user.id);
+   * if (s.mustEnroll) return res.redirect('/settings/2fa');
+   */
+  status(userId: string): Promise<MfaStatus>;
+  /**
+   * Starts a pending second-factor step for an API: after the password, hand
+   * the client a token; it comes back with a code to {@link Mfa.verifyChallenge}.
+   * The token is 256 random bits, stored only as a digest, valid 5 minutes for 5 codes.
+   * @param userId - the user whose password was just checked
+   * @returns `{ token, expiresAt }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` when the store does not support one-time records
+   * @example
+   * const { token } = await mfa.createChallenge(user.id);
+   * res.json({ mfaRequired: true, token });
+   */
+  createChallenge(userId: string): Promise<CreateChallengeResult>;
+  /**
+   * Completes a pending second-factor step: the token names the user, the code
+   * is checked as {@link Mfa.verify} does (same budget, same replay guard).
+   * Each code spends one of the token's tries; the first success consumes it.
+   * An unknown, used or expired token is `expired`.
+   * @param token - the token from `createChallenge` (any value; never throws on it)
+   * @param code - a TOTP or recovery code (any value; never throws on it)
+   * @returns `{ ok: true, userId, method, … }` or `{ ok: false, reason, retryAfterMs? }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`, `SECRET_DECRYPTION_FAILED`
+   * @example
+   * const r = await mfa.verifyChallenge(req.body.token, req.body.code);
+   * if (r.ok) issueSession(r.userId);
+   */
+  verifyChallenge(token: unknown, code: unknown): Promise<VerifyChallengeResult>;
+  /**
+   * Sends a 6-digit e-mail/SMS code, valid 5 minutes for 5 tries, bound to user,
+   * purpose and destination. A new code replaces the previous one, but not within 60 s.
+   * @param userId - the user
+   * @param opts - `purpose`, `destination` and the host's `send` function
+   * @returns `{ ok: true, expiresAt }` or `{ ok: false, reason: 'cooldown', retryAfterMs }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`; whatever `send` throws
+   * @example
+   * await mfa.sendCode(user.id, { purpose: 'email:verify', destination: email, send: ({ to, code }) => mailer.send(to, `Your code: ${code}`) });
+   */
+  sendCode(userId: string, opts: SendCodeOptions): Promise<SendCodeResult>;
+  /**
+   * Checks an e-mail/SMS code for the same user, purpose and destination. It
+   * draws on the user's attempt budget like a sign-in code; a right code gives
+   * its attempt back, and a code that was never sent (or expired) costs nothing.
+   * @param userId - the user
+   * @param opts - `purpose`, `destination`, `code`
+   * @returns `{ ok: true }` or `{ ok: false, reason, retryAfterMs?, attemptsLeft? }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`
+   * @example
+   * const r = await mfa.verifyCode(user.id, { purpose: 'email:verify', destination: email, code: req.body.code });
+   */
+  verifyCode(userId: string, opts: VerifyCodeOptions): Promise<VerifyCodeResult>;
+}
