@@ -7,7 +7,7 @@ const DAY = 86_400_000;
 describe('policy: required MFA', () => {
   it('is not required by default', async () => {
     const h = harness();
-    expect(await h.mfa.status('u')).toEqual({ state: 'none', required: false, mustEnroll: false, recoveryCodesRemaining: 0 });
+    expect(await h.mfa.status('u')).toEqual({ state: 'none', required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0 });
   });
 
   it('required: true sends users without an active factor to enrolment', async () => {
@@ -16,12 +16,13 @@ describe('policy: required MFA', () => {
     await h.mfa.beginEnrollment('u', { account: 'a' });
     expect(await h.mfa.status('u')).toMatchObject({ state: 'pending', mustEnroll: true });
     await enroll(h, 'v');
-    expect(await h.mfa.status('v')).toEqual({ state: 'active', required: true, mustEnroll: false, recoveryCodesRemaining: 10 });
+    expect(await h.mfa.status('v')).toMatchObject({ state: 'active', required: true, mustEnroll: false, recoveryCodesRemaining: 10 });
+    expect((await h.mfa.status('v')).factors).toMatchObject([{ kind: 'totp', state: 'active', label: 'Authenticator app' }]);
   });
 
   it('a grace period defers enforcement until its end', async () => {
     const h = harness({ policy: { required: { graceEndsAt: T0 + 7 * DAY } } });
-    expect(await h.mfa.status('u')).toEqual({ state: 'none', required: true, mustEnroll: false, graceEndsAt: T0 + 7 * DAY, recoveryCodesRemaining: 0 });
+    expect(await h.mfa.status('u')).toEqual({ state: 'none', required: true, mustEnroll: false, graceEndsAt: T0 + 7 * DAY, factors: [], recoveryCodesRemaining: 0 });
     h.clock.t = T0 + 7 * DAY - 1;
     expect(await h.mfa.status('u')).toMatchObject({ mustEnroll: false });
     h.clock.t = T0 + 7 * DAY;
@@ -59,7 +60,7 @@ describe('policy: required MFA', () => {
   });
 
   it('a suspended factor counts as enrolled and reports no grace', async () => {
-    const h = harness({ policy: { required: true, throttle: { freeFailures: 1, baseLockMs: 1, maxLockMs: 1, suspendAfter: 2 } } });
+    const h = harness({ policy: { required: true, throttle: { locks: [0, 1], suspendAfter: 2 } } });
     const { secret } = await enroll(h, 'u');
     await h.mfa.verify('u', wrongCode(secret, h.clock.t));
     h.clock.t += 1;
