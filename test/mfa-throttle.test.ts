@@ -1,37 +1,58 @@
 import { describe, expect, it } from 'vitest';
-import { codeAt, enroll, harness, STEP, wrongCode } from './mfa-fixtures.js';
+import { DEFAULT_LOCKS } from '../src/flows/config.js';
+import { codeAt, enroll, harness, STEP, wrongCode, type Harness } from './mfa-fixtures.js';
 
-describe('throttling (5 free failures, 30 s doubling to 15 min, suspension at 100)', () => {
-  it('locks on the fifth failure and refuses even a right code while locked', async () => {
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Guesses wrong codes until one is refused, then returns how long the lock is. */
+async function lockAfterFailures(h: Harness, secret: string, failures: number): Promise<number | null> {
+  for (let i = 0; i < failures; i++) expect(await h.mfa.verify('user-1', wrongCode(secret, h.clock.t)), `failure ${i + 1}`).toEqual({ ok: false, reason: 'mismatch' });
+  const r = await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
+  if (r.ok || r.reason !== 'locked') return null;
+  return r.retryAfterMs;
+}
+
+describe('throttling (4 free failures, 30 s after the fifth, growing to a day, suspension at 100)', () => {
+  it('a user who mistypes three times in a row never waits', async () => {
     const h = harness();
     const { secret } = await enroll(h);
-    const bad = wrongCode(secret, h.clock.t);
-    for (let i = 1; i <= 4; i++) expect(await h.mfa.verify('user-1', bad)).toEqual({ ok: false, reason: 'mismatch' });
-    expect(await h.mfa.verify('user-1', bad)).toEqual({ ok: false, reason: 'mismatch', retryAfterMs: 30_000 });
+    for (let i = 0; i < 3; i++) expect(await h.mfa.verify('user-1', wrongCode(secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch' });
+    expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toMatchObject({ ok: true });
+  });
+
+  it('locks for 30 s on the fifth failure and refuses even a right code while locked', async () => {
+    const h = harness();
+    const { secret } = await enroll(h);
+    expect(await lockAfterFailures(h, secret, 5)).toBe(30 * SECOND);
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'locked', retryAfterMs: 30_000 });
     h.clock.t += 29_999;
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'locked', retryAfterMs: 1 });
     expect((await h.mfa.status('user-1')).lockedUntil).toBe(h.clock.t + 1);
     h.clock.t += 1;
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toMatchObject({ ok: true });
-    expect(await h.store.getAttempts('user-1')).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.store.getUser('user-1')).attempts).toEqual({ failures: 0, lockedUntil: null });
     expect((await h.mfa.status('user-1')).lockedUntil).toBeUndefined();
   });
 
-  it('doubles the lock with each further failure up to 15 minutes', async () => {
+  it('grows the lock with each further failure up to a day', async () => {
     const h = harness();
     const { secret } = await enroll(h);
     for (let i = 1; i <= 4; i++) await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
-    const seen: (number | undefined)[] = [];
-    for (let i = 0; i < 8; i++) {
+    const seen: number[] = [];
+    for (let i = 0; i < 14; i++) {
+      expect(await h.mfa.verify('user-1', wrongCode(secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch' });
       const r = await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
-      expect(r).toMatchObject({ ok: false, reason: 'mismatch' });
-      const retry = r.ok ? undefined : r.retryAfterMs;
-      seen.push(retry);
-      h.clock.t += retry ?? 0;
+      if (r.ok || r.reason !== 'locked') throw new Error('expected a lock');
+      seen.push(r.retryAfterMs);
+      h.clock.t += r.retryAfterMs;
     }
-    expect(seen).toEqual([30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000]);
-    expect(h.events.filter((e) => e.type === 'lockout').map((e) => e.reason)).toEqual(Array(8).fill('locked'));
+    expect(seen).toEqual([30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, DAY, DAY, DAY]);
+    const lockouts = h.events.filter((e) => e.type === 'lockout');
+    expect(lockouts).toHaveLength(14);
+    expect(h.events.filter((e) => e.type === 'throttle.warning').map((e) => (e.type === 'throttle.warning' ? e.failures : 0))).toEqual([10]);
   });
 
   it('shares one budget between TOTP and recovery codes', async () => {
@@ -39,7 +60,7 @@ describe('throttling (5 free failures, 30 s doubling to 15 min, suspension at 10
     const { secret, recoveryCodes } = await enroll(h);
     for (let i = 0; i < 3; i++) await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
     await h.mfa.verify('user-1', '0000-0000-0000-0000-0000-0000');
-    expect(await h.mfa.verify('user-1', '1111-1111-1111-1111-1111-1111')).toMatchObject({ ok: false, reason: 'mismatch', retryAfterMs: 30_000 });
+    expect(await h.mfa.verify('user-1', '1111-1111-1111-1111-1111-1111')).toEqual({ ok: false, reason: 'mismatch' });
     expect(await h.mfa.verify('user-1', recoveryCodes[0] as string)).toEqual({ ok: false, reason: 'locked', retryAfterMs: 30_000 });
   });
 
@@ -55,15 +76,14 @@ describe('throttling (5 free failures, 30 s doubling to 15 min, suspension at 10
     const h = harness();
     const { secret } = await h.mfa.beginEnrollment('u1', { account: 'jane' });
     const bad = wrongCode(secret, h.clock.t);
-    for (let i = 1; i <= 4; i++) expect(await h.mfa.confirmEnrollment('u1', bad)).toEqual({ ok: false, reason: 'mismatch' });
-    expect(await h.mfa.confirmEnrollment('u1', bad)).toEqual({ ok: false, reason: 'mismatch', retryAfterMs: 30_000 });
+    for (let i = 1; i <= 5; i++) expect(await h.mfa.confirmEnrollment('u1', bad)).toEqual({ ok: false, reason: 'mismatch' });
     expect(await h.mfa.confirmEnrollment('u1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'locked', retryAfterMs: 30_000 });
     h.clock.t += 30_000;
     expect(await h.mfa.confirmEnrollment('u1', codeAt(secret, h.clock.t))).toMatchObject({ ok: true });
-    expect(await h.store.getAttempts('u1')).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.store.getUser('u1')).attempts).toEqual({ failures: 0, lockedUntil: null });
   });
 
-  it('a right e-mail code does not reset the failures of TOTP guesses', async () => {
+  it('a right e-mail code gives its attempt back and no more: TOTP guesses stay counted', async () => {
     const h = harness();
     const { secret } = await enroll(h, 'u1');
     for (let i = 0; i < 3; i++) await h.mfa.verify('u1', wrongCode(secret, h.clock.t));
@@ -71,19 +91,22 @@ describe('throttling (5 free failures, 30 s doubling to 15 min, suspension at 10
     const opts = { purpose: 'email:verify', destination: 'new@example.com' };
     await h.mfa.sendCode('u1', { ...opts, send: (m: { code: string }) => void sent.push(m.code) });
     expect(await h.mfa.verifyCode('u1', { ...opts, code: sent[0] as string })).toEqual({ ok: true });
-    expect(await h.store.getAttempts('u1')).toMatchObject({ failures: 4 });
-    expect(await h.mfa.verify('u1', wrongCode(secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch', retryAfterMs: 30_000 });
+    expect((await h.store.getUser('u1')).attempts).toMatchObject({ failures: 3 });
   });
 
   it('suspends after 100 consecutive failures until reset', async () => {
     const h = harness();
     const { secret, recoveryCodes } = await enroll(h);
-    for (let i = 1; i <= 100; i++) {
+    let checked = 0;
+    while (checked < 100) {
       const r = await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
-      expect(r, `attempt ${i}`).toMatchObject({ ok: false, reason: 'mismatch' });
-      if (!r.ok && r.retryAfterMs !== undefined) h.clock.t += r.retryAfterMs;
+      if (!r.ok && r.reason === 'locked') h.clock.t += r.retryAfterMs;
+      else {
+        expect(r, `attempt ${checked + 1}`).toEqual({ ok: false, reason: 'mismatch' });
+        checked++;
+      }
     }
-    h.clock.t += 86_400_000;
+    h.clock.t += 2 * DAY;
     expect(await h.mfa.status('user-1')).toMatchObject({ state: 'suspended', recoveryCodesRemaining: 10 });
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'suspended' });
     expect(await h.mfa.verify('user-1', recoveryCodes[0] as string)).toEqual({ ok: false, reason: 'suspended' });
@@ -96,17 +119,82 @@ describe('throttling (5 free failures, 30 s doubling to 15 min, suspension at 10
     expect((await h.mfa.verify('user-1', codeAt(again.secret, h.clock.t))).ok).toBe(true);
   });
 
-  it('follows a custom policy', async () => {
-    const h = harness({ policy: { throttle: { freeFailures: 2, baseLockMs: 1000, maxLockMs: 1500, suspendAfter: 4 } } });
+  it('suspension wins over a lock still running', async () => {
+    const h = harness({ policy: { throttle: { locks: [0, 0, 60_000], suspendAfter: 3 } } });
     const { secret } = await enroll(h);
-    const retries = [];
-    for (let i = 0; i < 4; i++) {
+    expect(await lockAfterFailures(h, secret, 2)).toBe(60_000);
+    h.clock.t += 60_000;
+    expect(await h.mfa.verify('user-1', wrongCode(secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch' });
+    expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'suspended' });
+  });
+
+  it('follows a custom schedule', async () => {
+    const h = harness({ policy: { throttle: { locks: [0, 0, 1000, 1500], suspendAfter: 4 } } });
+    const { secret } = await enroll(h);
+    const outcomes = [];
+    for (let i = 0; i < 5; i++) {
       const r = await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
-      retries.push(r.ok ? 'ok' : (r.retryAfterMs ?? null));
+      outcomes.push(r.ok ? 'ok' : r.reason);
+      const locked = await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
+      outcomes.push(locked.ok ? 'ok' : locked.reason === 'locked' ? locked.retryAfterMs : locked.reason);
       h.clock.t += 1500;
     }
-    expect(retries).toEqual([null, 1000, 1500, null]);
-    expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'suspended' });
+    expect(outcomes).toEqual(['mismatch', 'mismatch', 'mismatch', 1500, 'mismatch', 'suspended', 'suspended', 'suspended', 'suspended', 'suspended']);
+  });
+
+  it('refuses a throttle option of the wrong type or shape', () => {
+    for (const throttle of [5, 'strict', [], { locks: [30_000] }, { locks: [0, -1] }, { locks: [0, 1.5] }, { suspendAfter: 101 }, { freeFailures: 5 }]) {
+      expect(() => harness({ policy: { throttle: throttle as never } }), JSON.stringify(throttle)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }));
+    }
+  });
+});
+
+describe('a patient attacker against a victim who signs in daily (simulated, 30 days)', () => {
+  // The attacker has the password and guesses as fast as the lock allows, but
+  // never so that a lock would still run at the victim's daily sign-in (which
+  // would give the attack away and stop the victim's sign-in from clearing the
+  // count). The victim signs in once a day with a right code.
+  it('gets at most 14 checked guesses a day: P(success) ≤ 2 % a year for 6 digits and a ±1 window', async () => {
+    const h = harness();
+    const { secret } = await enroll(h);
+    const start = h.clock.t;
+    const perDay: number[] = [];
+    for (let day = 0; day < 30; day++) {
+      const victimAt = start + (day + 1) * DAY;
+      let guesses = 0;
+      for (;;) {
+        const { failures, lockedUntil } = (await h.store.getUser('user-1')).attempts;
+        if (lockedUntil !== null && lockedUntil > h.clock.t) h.clock.t = lockedUntil;
+        // The schedule is public: guess only when the lock it starts ends before the victim signs in.
+        const nextLock = DEFAULT_LOCKS[Math.min(failures + 1, DEFAULT_LOCKS.length - 1)] as number;
+        if (h.clock.t + nextLock >= victimAt) break;
+        expect(await h.mfa.verify('user-1', wrongCode(secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch' });
+        guesses++;
+      }
+      perDay.push(guesses);
+      h.clock.t = victimAt;
+      expect((await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).ok, `victim on day ${day}`).toBe(true);
+      h.clock.t += 1;
+    }
+    expect(Math.max(...perDay)).toBeLessThanOrEqual(14);
+    expect(Math.min(...perDay)).toBe(Math.max(...perDay));
+    // 3 codes of 10^6 are accepted in a ±1 window (RFC 6238 §5.2).
+    const yearly = 1 - (1 - 3e-6) ** (Math.max(...perDay) * 365);
+    expect(yearly).toBeLessThanOrEqual(0.02);
+  });
+
+  it('one who ignores the victim gets fewer: the lock reaches a day and stays there', async () => {
+    const h = harness();
+    const { secret } = await enroll(h);
+    const start = h.clock.t;
+    let guesses = 0;
+    while (h.clock.t < start + 30 * DAY) {
+      const r = await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
+      if (!r.ok && r.reason === 'locked') h.clock.t += r.retryAfterMs;
+      else if (!r.ok && r.reason === 'suspended') break;
+      else guesses++;
+    }
+    expect(guesses / 30).toBeLessThanOrEqual(2);
   });
 });
 
@@ -120,7 +208,7 @@ describe('concurrency at the flow level', () => {
     for (const r of results.filter((x) => !x.ok)) expect(['replayed', 'locked']).toContain(r.ok ? '' : r.reason);
   });
 
-  it('N parallel wrong guesses: at most 5 are checked, the rest are locked', async () => {
+  it('N parallel wrong guesses: only the free ones and the first locking one are checked', async () => {
     const h = harness();
     const { secret } = await enroll(h);
     const bad = wrongCode(secret, h.clock.t);
