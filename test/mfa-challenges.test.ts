@@ -5,11 +5,11 @@ import { codeAt, enroll, harness, STEP, wrongCode } from './mfa-fixtures.js';
 describe('pending sign-in challenge (API second step)', () => {
   it('a token and a right code name the user, once', async () => {
     const h = harness();
-    const { secret } = await enroll(h);
+    const { secret, factorId } = await enroll(h);
     const { token, expiresAt } = await h.mfa.createChallenge('user-1');
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(expiresAt).toBe(h.clock.t + 300_000);
-    expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toEqual({ ok: true, userId: 'user-1', method: 'totp', remainingRecoveryCodes: 10 });
+    expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toEqual({ ok: true, userId: 'user-1', method: 'totp', factorId, remainingRecoveryCodes: 10 });
     h.clock.t += STEP;
     expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'expired' });
   });
@@ -22,21 +22,31 @@ describe('pending sign-in challenge (API second step)', () => {
   });
 
   it('allows 5 wrong codes per token, then the token is gone', async () => {
-    const h = harness({ policy: { throttle: { freeFailures: 50, suspendAfter: 100 } } });
+    const h = harness({ policy: { throttle: { locks: [0], suspendAfter: 100 } } });
     const { secret } = await enroll(h);
     const { token } = await h.mfa.createChallenge('user-1');
     for (let i = 0; i < 5; i++) expect(await h.mfa.verifyChallenge(token, wrongCode(secret, h.clock.t))).toMatchObject({ ok: false, reason: 'mismatch' });
     expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'expired' });
   });
 
-  it('shares the user budget: a locked user is locked through the challenge too, without spending the token', async () => {
+  it('shares the user budget: a locked user is locked through the challenge too', async () => {
     const h = harness();
     const { secret } = await enroll(h);
     for (let i = 0; i < 5; i++) await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
     const { token } = await h.mfa.createChallenge('user-1');
-    for (let i = 0; i < 8; i++) expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toMatchObject({ ok: false, reason: 'locked' });
+    expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'locked', retryAfterMs: 30_000 });
     h.clock.t += 30_000;
     expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toMatchObject({ ok: true, userId: 'user-1' });
+  });
+
+  it('a token whose user has no factor any more (reset) cannot sign in, and is gone', async () => {
+    const h = harness();
+    const { secret } = await enroll(h);
+    const { token } = await h.mfa.createChallenge('user-1');
+    await h.mfa.reset('user-1', { actor: 'admin', reason: 'lost phone' });
+    expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'not-enrolled' });
+    await enroll(h);
+    expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('expires after 5 minutes', async () => {
@@ -99,7 +109,7 @@ describe('e-mail/SMS codes', () => {
     const opts = { purpose: 'email:verify', destination: 'jane@example.com', send: box.send };
     await h.mfa.sendCode('u1', opts);
     h.clock.t += 59_999;
-    expect(await h.mfa.sendCode('u1', opts)).toEqual({ ok: false, reason: 'cooldown' });
+    expect(await h.mfa.sendCode('u1', opts)).toEqual({ ok: false, reason: 'cooldown', retryAfterMs: 1 });
     expect(box.sent).toHaveLength(1);
     h.clock.t += 1;
     expect((await h.mfa.sendCode('u1', opts)).ok).toBe(true);
@@ -111,7 +121,7 @@ describe('e-mail/SMS codes', () => {
   });
 
   it('expires after 5 minutes and allows 5 attempts per code', async () => {
-    const h = harness({ policy: { throttle: { freeFailures: 50 } } });
+    const h = harness({ policy: { throttle: { locks: [0] } } });
     const box = outbox();
     const opts = { purpose: 'p', destination: '+15550100', send: box.send };
     await h.mfa.sendCode('u1', opts);
@@ -138,13 +148,34 @@ describe('e-mail/SMS codes', () => {
     const opts = { purpose: 'p', destination: 'd', send: box.send };
     await h.mfa.sendCode('u1', opts);
     for (const code of ['', '12345', 'abcdef', '１２３４５６', null, 123456]) expect(await h.mfa.verifyCode('u1', { ...opts, code })).toEqual({ ok: false, reason: 'malformed' });
-    expect(await h.store.getAttempts('u1')).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.store.getUser('u1')).attempts).toEqual({ failures: 0, lockedUntil: null });
     const code = (box.sent[0] as OutgoingCode).code;
     const wrong = code === '999999' ? '999998' : '999999';
     for (let i = 0; i < 4; i++) await h.mfa.verifyCode('u1', { ...opts, code: wrong });
     await h.mfa.sendCode('u1', { ...opts, destination: 'd2' });
-    expect(await h.mfa.verifyCode('u1', { ...opts, destination: 'd2', code: wrong })).toMatchObject({ ok: false, reason: 'mismatch', retryAfterMs: 30_000 });
-    expect(await h.mfa.verifyCode('u1', { ...opts, destination: 'd2', code: (box.sent[1] as OutgoingCode).code })).toMatchObject({ ok: false, reason: 'locked' });
+    expect(await h.mfa.verifyCode('u1', { ...opts, destination: 'd2', code: wrong })).toEqual({ ok: false, reason: 'mismatch', attemptsLeft: 4 });
+    expect(await h.mfa.verifyCode('u1', { ...opts, destination: 'd2', code: (box.sent[1] as OutgoingCode).code })).toEqual({ ok: false, reason: 'locked', retryAfterMs: 30_000 });
+  });
+
+  it('a code that was never sent, or expired, costs nothing: no free way to push a user towards suspension', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'u1');
+    for (let i = 0; i < 200; i++) expect(await h.mfa.verifyCode('u1', { purpose: 'p', destination: 'never-sent', code: '123456' })).toEqual({ ok: false, reason: 'expired' });
+    expect((await h.store.getUser('u1')).attempts).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.mfa.verify('u1', codeAt(secret, h.clock.t))).ok).toBe(true);
+  });
+
+  it('right e-mail codes never lock or suspend the user', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'u1');
+    const box = outbox();
+    for (let i = 0; i < 120; i++) {
+      const opts = { purpose: 'email:verify', destination: `address-${i}@example.com` };
+      expect((await h.mfa.sendCode('u1', { ...opts, send: box.send })).ok).toBe(true);
+      expect(await h.mfa.verifyCode('u1', { ...opts, code: (box.sent[i] as OutgoingCode).code })).toEqual({ ok: true });
+    }
+    expect((await h.store.getUser('u1')).attempts.failures).toBe(0);
+    expect((await h.mfa.verify('u1', codeAt(secret, h.clock.t))).ok).toBe(true);
   });
 
   it('codes never appear in events', async () => {
@@ -170,11 +201,15 @@ describe('pending sign-in challenge when the server fails', () => {
     const h = harness();
     const { secret } = await enroll(h);
     const { token } = await h.mfa.createChallenge('user-1');
-    const sealed = (await h.store.getFactor('user-1'))?.secret ?? '';
+    const factor = (await h.store.getUser('user-1')).factors[0];
+    const sealed = factor?.secret ?? '';
     const flipped = sealed.at(-5) === 'A' ? 'B' : 'A';
-    await h.store.updateFactorSecret('user-1', sealed, `${sealed.slice(0, -5)}${flipped}${sealed.slice(-4)}`);
+    const broken = `${sealed.slice(0, -5)}${flipped}${sealed.slice(-4)}`;
+    await h.store.resealFactor('user-1', factor?.id ?? '', sealed, broken);
     await expect(h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).rejects.toMatchObject({ code: 'SECRET_DECRYPTION_FAILED' });
-    await h.store.updateFactorSecret('user-1', (await h.store.getFactor('user-1'))?.secret ?? '', sealed);
+    // The server-side failure was not the user's guess: its reservation was given back.
+    expect((await h.store.getUser('user-1')).attempts.failures).toBe(0);
+    await h.store.resealFactor('user-1', factor?.id ?? '', broken, sealed);
     expect(await h.mfa.verifyChallenge(token, codeAt(secret, h.clock.t))).toMatchObject({ ok: true, userId: 'user-1' });
   });
 });

@@ -45,8 +45,9 @@ export function challengeFlows(cfg: ResolvedConfig, signIn: SignIn): Pick<Mfa, '
         // Consumed exactly once: of two right codes racing on one token, only one signs in.
         return (await store.deleteChallenge(id)) ? { ...r, userId } : { ok: false, reason: 'expired' };
       }
-      // A token that can never succeed goes at once.
-      if (r.reason === 'not-enrolled' || r.reason === 'suspended' || challenge.attemptsLeft === 0) await store.deleteChallenge(id).catch(() => false);
+      // A token that can never succeed goes at once. (One out of tries stays until it
+      // expires: deleting it here could beat a concurrent right code to its consumption.)
+      if (r.reason === 'not-enrolled' || r.reason === 'suspended') await store.deleteChallenge(id).catch(() => false);
       return r;
     },
   };
