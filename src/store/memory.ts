@@ -187,7 +187,9 @@ export function createMemoryStore(): MemoryStore {
       const u = users.get(userId);
       const c = u?.codes.get(id);
       if (u === undefined || c === undefined) return { code: null, reservation: null };
-      if (c.expiresAt <= now || c.attemptsLeft <= 0) {
+      // An exhausted code stays until it expires: its last try may still be accepted.
+      if (c.attemptsLeft <= 0) return { code: null, reservation: null };
+      if (c.expiresAt <= now) {
         u.codes.delete(id);
         clear(u, userId);
         return { code: null, reservation: null };
@@ -222,8 +224,8 @@ export function createMemoryStore(): MemoryStore {
 
     async spendChallenge(id, now) {
       const c = challenges.get(id);
-      if (c === undefined) return null;
-      if (c.expiresAt <= now || c.attemptsLeft <= 0) {
+      if (c === undefined || c.attemptsLeft <= 0) return null;
+      if (c.expiresAt <= now) {
         challenges.delete(id);
         return null;
       }

@@ -261,10 +261,11 @@ export interface OneTimeStore {
   putCode(record: CodeRecord, cooldownMs: number): Promise<PutCodeResult>;
 
   /**
-   * Reserve-and-load for a code, in one step: missing, expired (deleted) or
-   * exhausted (`attemptsLeft <= 0`, deleted) → `{ code: null, reservation: null }`,
+   * Reserve-and-load for a code, in one step: missing, exhausted
+   * (`attemptsLeft <= 0`) or expired (then deleted) → `{ code: null, reservation: null }`,
    * nothing counted; else the reservation, and when allowed also
-   * `attemptsLeft -= 1` on the code.
+   * `attemptsLeft -= 1` on the code. An exhausted code is not deleted: the
+   * answer that took its last try may still be right and must find it.
    */
   beginCodeAttempt(userId: string, id: string, now: number, schedule: ThrottleSchedule): Promise<CodeAttempt>;
 
@@ -280,7 +281,8 @@ export interface OneTimeStore {
   /**
    * Takes one try of the challenge, in one step: unexpired with
    * `attemptsLeft > 0` → `attemptsLeft -= 1` and the record after; otherwise
-   * `null` (an expired one is deleted).
+   * `null`. An expired one is deleted; an exhausted one is not (the answer that
+   * took its last try may still be right and must be able to consume it).
    */
   spendChallenge(id: string, now: number): Promise<ChallengeRecord | null>;
 
