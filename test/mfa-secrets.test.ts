@@ -1,25 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { createMfa, decodeSecret, hashRecoveryCode, isMfaError, MemoryStore, type MfaStore } from '../src/index.js';
+import { createMemoryStore, createMfa, decodeSecret, hashRecoveryCode, isMfaError, type MfaStore } from '../src/index.js';
 import { codeAt, enroll, harness, randomKey, STEP } from './mfa-fixtures.js';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 const isCode = (code: string) => (e: unknown) => isMfaError(e, code as never);
 
-/** Makes `to` hold the exact stored factor record of `from`, as a database copy would. */
-async function copyFactor(store: MfaStore, from: string, to: string): Promise<void> {
-  const rec = await store.getFactor(from);
-  if (rec === null) throw new Error('no factor to copy');
-  await store.putPendingFactor({ ...rec, userId: to, state: 'pending', expiresAt: Number.MAX_SAFE_INTEGER });
-  await store.activateFactor(to, rec.secret, rec.lastStep, rec.createdAt, []);
+/** Makes `to` hold the exact stored factor record of `from` (under `id`, by default its own), as a database copy would. */
+async function copyFactor(store: MfaStore, from: string, to: string, id?: string): Promise<void> {
+  const [rec] = (await store.getUser(from)).factors;
+  if (rec === undefined) throw new Error('no factor to copy');
+  const copy = { ...rec, id: id ?? rec.id, userId: to, label: `copy ${id ?? ''}`, state: 'pending' as const, expiresAt: Number.MAX_SAFE_INTEGER };
+  await store.putPendingFactor(copy, { now: rec.createdAt, maxFactors: 8, replace: false });
+  await store.activateFactor(to, copy.id, rec.counter, rec.createdAt, []);
 }
+
+const sealedOf = async (store: MfaStore, userId: string): Promise<{ id: string; secret: string }> => {
+  const [f] = (await store.getUser(userId)).factors;
+  return { id: f?.id ?? 'none', secret: f?.secret ?? '' };
+};
 
 describe('secrets at rest (AES-256-GCM under the host key ring)', () => {
   it('stores the secret sealed under the current key id, never in clear', async () => {
     const h = harness();
     const { secret } = await enroll(h);
-    const sealed = (await h.store.getFactor('user-1'))?.secret ?? '';
-    expect(sealed).toMatch(/^v1\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    const sealed = (await sealedOf(h.store, 'user-1')).secret;
+    expect(sealed).toMatch(/^v2\.k1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(sealed).not.toContain(secret);
     expect(sealed).not.toContain(Buffer.from(decodeSecret(secret)).toString('base64url'));
   });
@@ -32,30 +38,41 @@ describe('secrets at rest (AES-256-GCM under the host key ring)', () => {
     expect((await h.mfa.verify('alice', codeAt(secret, h.clock.t))).ok).toBe(true);
   });
 
+  it('refuses to open a record copied to another factor of the same user', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'alice');
+    await h.mfa.disable('alice');
+    await enroll(h, 'bob');
+    await copyFactor(h.store, 'bob', 'alice', 'AAAAAAAAAAAAAAAAAAAAAA');
+    const [copy] = (await h.store.getUser('alice')).factors;
+    expect(copy?.id).toBe('AAAAAAAAAAAAAAAAAAAAAA');
+    await expect(h.mfa.verify('alice', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+  });
+
   it('refuses a tampered record or one relabelled with another key id', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     const k1 = randomKey();
     const k2 = randomKey();
     const h = harness({ store, secretKeys: { current: 'k1', keys: { k1, k2 } } });
-    const { secret } = await enroll(h);
-    const sealed = (await store.getFactor('user-1'))?.secret ?? '';
+    const { secret, factorId } = await enroll(h);
+    const sealed = (await sealedOf(store, 'user-1')).secret;
     const parts = sealed.split('.');
     const ct = Buffer.from(parts[3] as string, 'base64url');
     ct[0] = (ct[0] as number) ^ 1;
     const tampered = [parts[0], parts[1], parts[2], ct.toString('base64url')].join('.');
-    expect(await store.updateFactorSecret('user-1', sealed, tampered)).toBe(true);
+    expect(await store.resealFactor('user-1', factorId, sealed, tampered)).toBe(true);
     await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
     const relabelled = [parts[0], 'k2', parts[2], parts[3]].join('.');
-    await store.updateFactorSecret('user-1', tampered, relabelled);
+    await store.resealFactor('user-1', factorId, tampered, relabelled);
     await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
-    for (const junk of ['', 'v1.k1', 'v1.k1.!!.??', 'v2.k1.AAAA.AAAA', 'v1.nokey.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA']) {
-      await store.updateFactorSecret('user-1', (await store.getFactor('user-1'))?.secret ?? '', junk);
+    for (const junk of ['x', 'v2.k1', 'v2.k1.!!.??', 'v1.k1.AAAA.AAAA', 'v2.nokey.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA', `v2.k1.AAAAAAAAAAAAAAAA.${'='.repeat(3000)}`, `v2.k1.${'='.repeat(4000)}`]) {
+      await store.resealFactor('user-1', factorId, (await sealedOf(store, 'user-1')).secret, junk);
       await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
     }
   });
 
   it('rotates keys: old ids decrypt and are re-encrypted under the current key on use', async () => {
-    const store = new MemoryStore();
+    const store = createMemoryStore();
     const k1 = randomKey();
     const k2 = randomKey();
     const clock = { t: 1_767_225_600_000 };
@@ -63,12 +80,12 @@ describe('secrets at rest (AES-256-GCM under the host key ring)', () => {
     const before = make('k1', { k1 });
     const { secret } = await before.beginEnrollment('u1', { account: 'a' });
     await before.confirmEnrollment('u1', codeAt(secret, clock.t));
-    expect((await store.getFactor('u1'))?.secret.startsWith('v1.k1.')).toBe(true);
+    expect((await sealedOf(store, 'u1')).secret.startsWith('v2.k1.')).toBe(true);
 
     const rotated = make('k2', { k1: b64(k1), k2: b64url(k2) });
     clock.t += STEP;
     expect((await rotated.verify('u1', codeAt(secret, clock.t))).ok).toBe(true);
-    expect((await store.getFactor('u1'))?.secret.startsWith('v1.k2.')).toBe(true);
+    expect((await sealedOf(store, 'u1')).secret.startsWith('v2.k2.')).toBe(true);
 
     const onlyK2 = make('k2', { k2 });
     clock.t += STEP;
@@ -82,16 +99,16 @@ describe('secrets at rest (AES-256-GCM under the host key ring)', () => {
     const h = harness({ pepper: 'pepper-A' });
     const { recoveryCodes } = await enroll(h);
     const [a, b] = recoveryCodes as [string, string];
-    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a))).toBe(false);
-    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a, { pepper: 'pepper-B' }))).toBe(false);
-    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a, { pepper: 'pepper-A' }))).toBe(true);
+    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a))).toBe(null);
+    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a, { pepper: 'pepper-B' }))).toBe(null);
+    expect(await h.store.consumeRecoveryCode('user-1', hashRecoveryCode(a, { pepper: 'pepper-A' }))).toEqual({ recoveryCodes: 9 });
     const other = createMfa({ store: h.store, issuer: 'ACME', secretKeys: { current: 'k1', keys: h.keys }, pepper: 'pepper-B' });
     expect(await other.verify('user-1', b)).toEqual({ ok: false, reason: 'mismatch' });
   });
 });
 
 describe('configuration', () => {
-  const store = new MemoryStore();
+  const store = createMemoryStore();
   const keys = { k1: randomKey() };
   const base = { store, issuer: 'ACME', secretKeys: { current: 'k1', keys } };
 
@@ -99,12 +116,12 @@ describe('configuration', () => {
     expect(() => createMfa({ store, issuer: 'ACME' })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/secretKeys/) }));
     const dev = createMfa({ store, issuer: 'ACME', allowPlaintextSecrets: true, now: () => 1_767_225_600_000 });
     const { secret } = await dev.beginEnrollment('dev', { account: 'a' });
-    expect((await store.getFactor('dev'))?.secret).toBe(`plain.${secret}`);
+    expect((await sealedOf(store, 'dev')).secret).toBe(`plain.${secret}`);
     expect((await dev.confirmEnrollment('dev', codeAt(secret, 1_767_225_600_000))).ok).toBe(true);
   });
 
   it('refuses a plaintext record beside a key ring, and plaintext and a key ring together', async () => {
-    const s = new MemoryStore();
+    const s = createMemoryStore();
     const t = 1_767_225_600_000;
     const dev = createMfa({ store: s, issuer: 'ACME', allowPlaintextSecrets: true, now: () => t });
     const { secret } = await dev.beginEnrollment('u', { account: 'a' });
@@ -114,13 +131,19 @@ describe('configuration', () => {
     expect(() => createMfa({ store: s, issuer: 'ACME', secretKeys: { current: 'k1', keys }, allowPlaintextSecrets: true })).toThrow(
       expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringMatching(/allowPlaintextSecrets/) }),
     );
-    expect((await s.getFactor('u'))?.secret).toBe(`plain.${secret}`);
+    expect((await sealedOf(s, 'u')).secret).toBe(`plain.${secret}`);
   });
 
   it('names each configuration mistake with INVALID_CONFIG', () => {
     const cases: [string, unknown][] = [
       ['no store', { ...base, store: undefined }],
-      ['incomplete store', { ...base, store: { getFactor: async () => null } }],
+      ['incomplete store', { ...base, store: { supports: { oneTime: false }, getUser: async () => null } }],
+      ['store without a manifest', { ...base, store: { getUser: async () => null } }],
+      ['pepper present but undefined', { ...base, pepper: undefined }],
+      ['secretKeys present but undefined', { ...base, secretKeys: undefined, allowPlaintextSecrets: true }],
+      ['throttle of a wrong type', { ...base, policy: { throttle: 5 } }],
+      ['totp of a wrong type', { ...base, totp: 'SHA1' }],
+      ['maxFactors 9', { ...base, maxFactors: 9 }],
       ['issuer with a colon', { ...base, issuer: 'A:B' }],
       ['empty issuer', { ...base, issuer: ' ' }],
       ['short key', { ...base, secretKeys: { current: 'k1', keys: { k1: new Uint8Array(16) } } }],
@@ -129,8 +152,8 @@ describe('configuration', () => {
       ['key id with a dot', { ...base, secretKeys: { current: 'a.b', keys: { 'a.b': randomKey() } } }],
       ['empty pepper', { ...base, pepper: '' }],
       ['suspendAfter over 100', { ...base, policy: { throttle: { suspendAfter: 101 } } }],
-      ['zero freeFailures', { ...base, policy: { throttle: { freeFailures: 0 } } }],
-      ['maxLock below baseLock', { ...base, policy: { throttle: { baseLockMs: 10, maxLockMs: 5 } } }],
+      ['a v0.1 throttle option', { ...base, policy: { throttle: { freeFailures: 5 } } }],
+      ['locks not starting at 0', { ...base, policy: { throttle: { locks: [30_000] } } }],
       ['required as a string', { ...base, policy: { required: 'yes' } }],
       ['digits 5', { ...base, totp: { digits: 5 } }],
       ['window 11', { ...base, totp: { window: 11 } }],
@@ -152,27 +175,50 @@ describe('configuration', () => {
 describe('a record that cannot be decrypted', () => {
   it('charges no attempt, so a key mistake never locks users out', async () => {
     const h = harness();
-    const { secret } = await enroll(h);
-    const sealed = (await h.store.getFactor('user-1'))?.secret ?? '';
+    const { secret, factorId } = await enroll(h);
+    const sealed = (await sealedOf(h.store, 'user-1')).secret;
     const flipped = sealed.at(-5) === 'A' ? 'B' : 'A';
-    await h.store.updateFactorSecret('user-1', sealed, `${sealed.slice(0, -5)}${flipped}${sealed.slice(-4)}`);
+    await h.store.resealFactor('user-1', factorId, sealed, `${sealed.slice(0, -5)}${flipped}${sealed.slice(-4)}`);
     for (let i = 0; i < 10; i++) {
       await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
     }
-    expect(await h.store.getAttempts('user-1')).toEqual({ failures: 0, lockedUntil: null });
+    expect((await h.store.getUser('user-1')).attempts).toEqual({ failures: 0, lockedUntil: null });
   });
 
   it('names no secret in the error message', async () => {
     const h = harness();
     const { secret } = await enroll(h, 'alice');
     await copyFactor(h.store, 'alice', 'bob');
-    const sealed = (await h.store.getFactor('bob'))?.secret ?? '';
+    const sealed = (await sealedOf(h.store, 'bob')).secret;
     const err = await h.mfa.verify('bob', codeAt(secret, h.clock.t)).catch((e: unknown) => e);
     expect(isMfaError(err, 'SECRET_DECRYPTION_FAILED')).toBe(true);
     const text = `${(err as Error).message} ${String((err as Error).stack)}`;
     expect(text).not.toContain(secret);
     expect(text).not.toContain(sealed.split('.')[3]);
     expect(text).not.toContain(codeAt(secret, h.clock.t));
+  });
+});
+
+describe('a sealed value from the database is parsed in linear time', () => {
+  // A database can hold anything; a store hands back what it holds. 200,000 "="
+  // took minutes under the quadratic pattern of v0.1 (1.3 s for 40,000).
+  it('a long run of "=" is refused at once', async () => {
+    const memory = createMemoryStore();
+    let junk: string | null = null;
+    const store: MfaStore = {
+      ...memory,
+      beginAttempt: async (...args) => {
+        const r = await memory.beginAttempt(...args);
+        return junk === null ? r : { ...r, factors: r.factors.map((f) => ({ ...f, secret: junk as string })) };
+      },
+    };
+    const h = harness({ store });
+    const { secret } = await enroll(h);
+    const [v, k, iv] = (await sealedOf(memory, 'user-1')).secret.split('.');
+    for (const value of [`${v}.${k}.${iv}.${'='.repeat(200_000)}x`, `${v}.${k}.${'='.repeat(200_000)}.AAAA`, `plain.${'='.repeat(200_000)}`]) {
+      junk = value;
+      await expect(h.mfa.verify('user-1', codeAt(secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
+    }
   });
 });
 
