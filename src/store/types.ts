@@ -134,7 +134,7 @@ export interface Activated extends Accepted {
 /** The answer of {@link FactorStore.removeFactor}. */
 export interface Removed {
   removed: boolean;
-  /** It was the user's last active factor, so everything else of the user went too (as {@link FactorStore.deleteUser}). */
+  /** No active factor is left after the removal, so everything else of the user went too (as {@link FactorStore.deleteUser}). */
   disabled: boolean;
 }
 

@@ -32,9 +32,12 @@ export interface VerifierCache {
 
 export function createVerifierCache(cfg: ResolvedConfig): VerifierCache {
   const max = cfg.secretCacheSize;
-  const cache = new Map<string, { sealed: string; verifier: TotpVerifier }>();
+  // By factor id; an entry also holds the user id and the sealed text it was opened
+  // from, and a hit needs both: a record copied to another user (same id, same
+  // sealed text) must miss and fail to open, as the AAD binds the user.
+  const cache = new Map<string, { userId: string; sealed: string; verifier: TotpVerifier }>();
 
-  async function open(factor: FactorRecord, key: string): Promise<TotpVerifier> {
+  async function open(factor: FactorRecord): Promise<TotpVerifier> {
     const { secret, stale } = await cfg.vault.open(factor.userId, factor.id, factor.secret);
     let verifier: TotpVerifier;
     try {
@@ -48,24 +51,24 @@ export function createVerifierCache(cfg: ResolvedConfig): VerifierCache {
       secret.fill(0);
     }
     if (max > 0) {
-      const old = cache.get(key);
-      if (old !== undefined) old.verifier.destroy();
-      else if (cache.size >= max) {
+      const old = cache.get(factor.id);
+      if (old !== undefined) {
+        old.verifier.destroy();
+        cache.delete(factor.id);
+      } else if (cache.size >= max) {
         const [oldest, entry] = cache.entries().next().value as [string, { verifier: TotpVerifier }];
         entry.verifier.destroy();
         cache.delete(oldest);
       }
-      cache.set(key, { sealed: factor.secret, verifier });
+      cache.set(factor.id, { userId: factor.userId, sealed: factor.secret, verifier });
     }
     return verifier;
   }
 
   return {
     get(factor) {
-      // U+0000 is refused in user ids, so the key is unambiguous.
-      const key = `${factor.userId}\u0000${factor.id}`;
-      const hit = cache.get(key);
-      return hit !== undefined && hit.sealed === factor.secret ? hit.verifier : open(factor, key);
+      const hit = cache.get(factor.id);
+      return hit !== undefined && hit.userId === factor.userId && hit.sealed === factor.secret ? hit.verifier : open(factor);
     },
   };
 }
@@ -87,20 +90,30 @@ export function paramsOf(factor: FactorRecord): TotpParams {
  * which factor (if any) matched. The first factor that accepts wins.
  */
 export function checkFactors(cache: VerifierCache, factors: readonly FactorRecord[], code: string, now: number): TotpMatch | Failed | Promise<TotpMatch | Failed> {
-  const totp = factors.filter((f) => f.kind === TOTP);
-  const verifiers = totp.map((f) => cache.get(f));
-  const run = (ready: readonly TotpVerifier[]): TotpMatch | Failed => {
-    let match: TotpMatch | null = null;
-    let replayed = false;
-    for (let i = 0; i < ready.length; i++) {
-      const f = totp[i] as FactorRecord;
-      const r = (ready[i] as TotpVerifier).verify(code, { now, afterStep: f.counter });
-      if (r.ok) match ??= { factorId: f.id, step: r.step };
-      else if (r.reason === 'replayed') replayed = true;
-    }
-    return match ?? (replayed ? REPLAYED : MISMATCH);
-  };
-  return verifiers.some((v) => v instanceof Promise) ? Promise.all(verifiers).then(run) : run(verifiers as TotpVerifier[]);
+  const verifiers: (TotpVerifier | Promise<TotpVerifier>)[] = [];
+  let opening = false;
+  for (const f of factors) {
+    if (f.kind !== TOTP) continue;
+    const v = cache.get(f);
+    opening ||= v instanceof Promise;
+    verifiers.push(v);
+  }
+  if (opening) return Promise.all(verifiers).then((ready) => matchAll(factors, ready, code, now));
+  return matchAll(factors, verifiers as TotpVerifier[], code, now);
+}
+
+/** Every TOTP factor's window, in the order of `factors`, with no early exit. */
+function matchAll(factors: readonly FactorRecord[], verifiers: readonly TotpVerifier[], code: string, now: number): TotpMatch | Failed {
+  let match: TotpMatch | null = null;
+  let replayed = false;
+  let i = 0;
+  for (const f of factors) {
+    if (f.kind !== TOTP) continue;
+    const r = (verifiers[i++] as TotpVerifier).verify(code, { now, afterStep: f.counter });
+    if (r.ok) match ??= { factorId: f.id, step: r.step };
+    else if (r.reason === 'replayed') replayed = true;
+  }
+  return match ?? (replayed ? REPLAYED : MISMATCH);
 }
 
 /** Sign-in with a code from any active authenticator. */
