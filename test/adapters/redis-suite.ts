@@ -5,6 +5,7 @@ import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createRedisStore, type RedisClient, type RedisStore } from '../../src/adapters/redis.js';
 import { createMemoryStore } from '../../src/store/memory.js';
+import { runStoreConformance } from '../../src/testing/index.js';
 import type { FactorRecord, MfaStore, ThrottleSchedule } from '../../src/store/types.js';
 import { uniquePrefix } from './helpers.js';
 
@@ -228,6 +229,14 @@ export function redisStoreSuite(title: string, connect: Connect, opts: { cluster
     });
     afterAll(async () => {
       await raw?.close();
+    });
+
+    describe('conformance kit', () => {
+      let kitStore: RedisStore;
+      beforeAll(() => {
+        kitStore = createRedisStore(raw.client, { keyPrefix: `${prefix}kit:` });
+      });
+      runStoreConformance({ describe, test, createStore: () => kitStore, rawDump: () => rawDump(raw, kitStore.keyPrefix) });
     });
 
     for (const [seed, base] of [
