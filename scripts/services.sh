@@ -85,11 +85,15 @@ start_redis_cluster() {
   local ports bus i p b nodes=() urls=()
   IFS=, read -r -a ports <<<"${MFAKIT_REDIS_CLUSTER_PORTS:-63801,63802,63803}"
   IFS=, read -r -a bus <<<"${MFAKIT_REDIS_CLUSTER_BUS_PORTS:-}"
+  # --cluster-port (Redis 7+) frees the bus from port + 10000, which may be taken or above 65535.
+  local major bus_opt=()
+  major="$(redis-server --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')"
   for i in 0 1 2; do
     p="${ports[$i]}"
     b="${bus[$i]:-$((p + 10000))}"
+    if [[ "${major:-0}" -ge 7 ]]; then bus_opt=(--cluster-port "$b"); fi
     mkdir -p "$DIR/redis-cluster/$p"
-    redis-server --port "$p" --cluster-port "$b" --bind 127.0.0.1 --cluster-enabled yes \
+    redis-server --port "$p" "${bus_opt[@]}" --bind 127.0.0.1 --cluster-enabled yes \
       --cluster-config-file "$DIR/redis-cluster/$p/nodes.conf" --dir "$DIR/redis-cluster/$p" --save '' --appendonly no \
       --daemonize yes --pidfile "$DIR/redis-cluster/$p/redis.pid" --logfile "$DIR/redis-cluster/$p/redis.log"
     nodes+=("127.0.0.1:$p")

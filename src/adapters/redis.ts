@@ -41,10 +41,7 @@ export interface RedisStoreOptions {
 
 /** A {@link MfaStore} over Redis, with the adapter's own extras. */
 export interface RedisStore extends MfaStore {
-  /**
-   * The key prefix in use, for hosts that scan or clean up the keys of this store.
-   * @returns the prefix given to {@link createRedisStore}, or its default
-   */
+  /** The key prefix in use (the one given to {@link createRedisStore}, or its default), for hosts that scan or clean up this store's keys. */
   readonly keyPrefix: string;
 }
 
