@@ -48,7 +48,27 @@ export function ok(condition: unknown, message: string): asserts condition {
 
 /** Deep equality of plain data (`Object.is` on leaves, so `'5'` is not `5`). */
 export function equal(actual: unknown, expected: unknown, what: string): void {
-  if (!deepEqual(actual, expected)) throw new ConformanceError(`${what}: expected ${show(expected)}, got ${show(actual)}`);
+  if (deepEqual(actual, expected)) return;
+  const at = difference(actual, expected, '');
+  const where = at === null || at.path === '' ? '' : ` (first difference at ${at.path}: expected ${describeValue(at.expected)}, got ${describeValue(at.actual)})`;
+  throw new ConformanceError(`${what}: expected ${show(expected)}, got ${show(actual)}${where}`);
+}
+
+function describeValue(value: unknown): string {
+  return value === undefined ? 'nothing' : `${show(value)} (${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value})`;
+}
+
+/** The first path where two values differ, to point at a string among numbers in a long record. */
+function difference(a: unknown, b: unknown, path: string): { path: string; actual: unknown; expected: unknown } | null {
+  if (deepEqual(a, b)) return null;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return { path, actual: a, expected: b };
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(rb), ...Object.keys(ra)])) {
+    const d = difference(ra[k], rb[k], Array.isArray(a) ? `${path}[${k}]` : path === '' ? k : `${path}.${k}`);
+    if (d !== null) return d;
+  }
+  return { path, actual: a, expected: b };
 }
 
 /** Runs `call` and expects it to reject with a TypeError or RangeError (an argument `defineStore()` refuses). */

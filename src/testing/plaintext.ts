@@ -158,12 +158,13 @@ export const plaintextCases: readonly Case[] = [
       await store.replaceRecoveryCodes(nobody, digests(1));
       await store.renameFactor(nobody, 'f_none', 'x');
       await store.removeFactor(nobody, 'f_none');
-      await store.deleteUser(nobody);
       if (store.supports.oneTime) {
         await oneTime(store).beginCodeAttempt(nobody, digest(), T, { locks: [0], suspendAfter: 100 });
         await oneTime(store).acceptCode(nobody, digest(), { locks: [0], suspendAfter: 100 });
         await oneTime(store).deleteCode(nobody, digest());
       }
+      await lacks(kit, { 'unknown user id': nobody }, 'after reads and refused writes for an unknown user');
+      await store.deleteUser(nobody);
       const u = kit.user();
       await activeFactor(store, u);
       const refused = pendingFactor(u);

@@ -131,10 +131,11 @@ const copies: Case[] = [
       (read.factors[0] as FactorRecord).counter = 5;
       read.attempts.failures = 7;
       read.factors.push({ ...original, id: factorId() });
+      await expectUser(store, u, { factors: [original], attempts: CLEAN, recoveryCodes: 0 }, 'after the caller changed a record returned by getUser');
       const loaded = await store.beginAttempt(u, 'pending', T, NO_LOCKS);
       (loaded.factors[0] as FactorRecord).secret = 'changed.by.caller';
       if (loaded.reservation) loaded.reservation.failures = 50;
-      await expectUser(store, u, { factors: [original], attempts: { failures: 1, lockedUntil: null }, recoveryCodes: 0 }, 'after the caller changed records returned by getUser and beginAttempt');
+      await expectUser(store, u, { factors: [original], attempts: { failures: 1, lockedUntil: null }, recoveryCodes: 0 }, 'after the caller changed records returned by beginAttempt');
 
       const codes = digests(3);
       const given = [...codes];
