@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL and Redis servers for the adapter tests and benchmarks.
+# Throwaway PostgreSQL and Redis servers (and a 3-master Redis Cluster) for the adapter tests and benchmarks.
 #
 #   scripts/services.sh start   # start both, write $DIR/services.env, print the URLs
 #   scripts/services.sh stop    # stop both and delete their data
@@ -11,6 +11,8 @@
 #   MFAKIT_REDIS_PORT    Redis port               (default 63799)
 #   MFAKIT_PG_BIN        PostgreSQL bin directory (default: newest /usr/lib/postgresql/*/bin)
 #   MFAKIT_SERVICES_OWNER_PID  stop the servers when this process is gone
+#   MFAKIT_REDIS_CLUSTER_PORTS      ports of the 3 Redis Cluster masters (default 63801,63802,63803)
+#   MFAKIT_REDIS_CLUSTER_BUS_PORTS  their cluster bus ports (default: each port + 10000)
 # PostgreSQL refuses to run as root, so as root its cluster runs as the
 # `postgres` user in a directory under /tmp that this script creates.
 set -euo pipefail
@@ -73,7 +75,63 @@ start() {
 MFAKIT_PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres
 MFAKIT_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 ENV
+  start_redis_cluster >> "$DIR/services.env"
   cat "$DIR/services.env"
+}
+
+# A 3-master Redis Cluster on loopback, no replicas, no persistence; prints its
+# env line. Each node keeps its nodes.conf in its own directory under $DIR.
+start_redis_cluster() {
+  local ports bus i p b nodes=() urls=()
+  IFS=, read -r -a ports <<<"${MFAKIT_REDIS_CLUSTER_PORTS:-63801,63802,63803}"
+  IFS=, read -r -a bus <<<"${MFAKIT_REDIS_CLUSTER_BUS_PORTS:-}"
+  # --cluster-port (Redis 7+) frees the bus from port + 10000, which may be taken or above 65535.
+  local major bus_opt=()
+  major="$(redis-server --version | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')"
+  for i in 0 1 2; do
+    p="${ports[$i]}"
+    b="${bus[$i]:-$((p + 10000))}"
+    if [[ "${major:-0}" -ge 7 ]]; then bus_opt=(--cluster-port "$b"); fi
+    mkdir -p "$DIR/redis-cluster/$p"
+    redis-server --port "$p" "${bus_opt[@]}" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "$DIR/redis-cluster/$p/nodes.conf" --dir "$DIR/redis-cluster/$p" --save '' --appendonly no \
+      --daemonize yes --pidfile "$DIR/redis-cluster/$p/redis.pid" --logfile "$DIR/redis-cluster/$p/redis.log"
+    nodes+=("127.0.0.1:$p")
+    urls+=("redis://127.0.0.1:$p")
+  done
+  for p in "${ports[@]}"; do
+    for _ in $(seq 1 100); do
+      if redis-cli -p "$p" ping 2>/dev/null | grep -q PONG; then break; fi
+      sleep 0.05
+    done
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$DIR/redis-cluster/create.log" 2>&1 \
+    || { cat "$DIR/redis-cluster/create.log" >&2; exit 5; }
+  # Every node must see the whole cluster before a client asks any of them for the slots.
+  local ok
+  for _ in $(seq 1 200); do
+    ok=0
+    for p in "${ports[@]}"; do
+      redis-cli -p "$p" cluster info 2>/dev/null | tr -d '\r' | grep -qx 'cluster_state:ok' && ok=$((ok + 1))
+    done
+    [[ "$ok" == 3 ]] && break
+    sleep 0.05
+  done
+  [[ "$ok" == 3 ]] || { echo "services.sh: Redis Cluster did not reach cluster_state:ok" >&2; exit 5; }
+  echo "MFAKIT_REDIS_CLUSTER_NODES=$(IFS=,; echo "${urls[*]}")"
+}
+
+stop_redis_cluster() {
+  local f pid pids=()
+  for f in "$DIR"/redis-cluster/*/redis.pid; do
+    [[ -f "$f" ]] || continue
+    pid="$(cat "$f")"
+    kill "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  done
+  rm -rf "$DIR/redis-cluster"
 }
 
 stop() {
@@ -91,6 +149,7 @@ stop() {
     for _ in $(seq 1 50); do [[ -f "$DIR/redis.pid" ]] || break; sleep 0.05; done
     rm -f "$DIR/redis.pid"
   fi
+  stop_redis_cluster
   rm -f "$DIR/services.env"
 }
 

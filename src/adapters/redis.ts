@@ -1,242 +1,266 @@
 import { sha1 } from '@noble/hashes/legacy.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { MfaError } from '../errors.js';
+import { defineStore } from '../store/define.js';
 import type {
   AttemptReservation,
-  AttemptState,
-  ChallengeConsumeResult,
+  ChallengeRecord,
+  CodeRecord,
   FactorRecord,
   MfaStore,
+  StoreImplementation,
+  ThrottleSchedule,
 } from '../store/types.js';
 
 /**
- * A Redis client the adapter can drive without importing a driver: the
- * official `redis` client (v4/v5, `sendCommand(args)`) or ioredis
- * (`call(command, args)`). Cluster clients are not supported: some scripts
- * touch keys of one user that live in different slots.
+ * A Redis client the adapter can drive without importing a driver, detected
+ * by shape: ioredis `Redis` or `Cluster` (`call(command, args)`), a node-redis
+ * v4/v5 cluster from `createCluster` (`sendCommand(firstKey, isReadonly, args)`
+ * beside `getSlotMaster`), or a node-redis client from `createClient`
+ * (`sendCommand(args)`).
  */
 export type RedisClient =
-  | { sendCommand(args: string[]): Promise<unknown> }
-  | { call(command: string, args: string[]): Promise<unknown> };
+  | { call(command: string, args: string[]): Promise<unknown> }
+  | { sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>; getSlotMaster(slot: number): unknown }
+  | { sendCommand(args: string[]): Promise<unknown> };
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions {
   /** Prepended to every key. @default 'mfakit:' */
   keyPrefix?: string;
   /**
-   * How long pending factors and challenges are kept after they expire, so a
-   * late answer is told `expired` rather than treated as unknown; Redis then
-   * drops them by itself. Key TTLs are relative (`PEXPIRE`), computed from
-   * the times the flows pass in, never from the Redis server's clock.
+   * How long records that expire (pending factors, e-mail/SMS codes, sign-in
+   * challenges) are kept past their own expiry before Redis drops them.
+   * Expiry itself is always decided against the `now` the flows pass in;
+   * this margin only keeps Redis' clock, which may differ from the app
+   * servers', from dropping a record the flows still consider live.
    * @default 3_600_000 (one hour)
    */
   retainExpiredMs?: number;
-  /**
-   * When set, a user's failure counter expires this long after the lock in
-   * force ends (or after the failure, when not locked). A suspended counter
-   * (failures ≥ `suspendAfter`) never expires: only `deleteUser` ends it.
-   * Off by default, because an expiring counter lets a patient attacker
-   * restart the count of consecutive failures that NIST SP 800-63B §5.2.2
-   * caps at 100; without it a counter lives until the next success or
-   * reset, one small hash per user at most.
-   * @default undefined (counters never expire)
-   */
-  attemptsTtlMs?: number;
+}
+
+/** A {@link MfaStore} over Redis, with the adapter's own extras. */
+export interface RedisStore extends MfaStore {
+  /** The key prefix in use (the one given to {@link createRedisStore}, or its default), for hosts that scan or clean up this store's keys. */
+  readonly keyPrefix: string;
 }
 
 /**
- * Creates an {@link MfaStore} over Redis 6.2+. Every method that
- * reads and writes is one Lua script (`EVALSHA`, falling back to `EVAL` when
- * the server's script cache was flushed), so it is atomic on one server;
- * the others are one command (`SREM` consumes a recovery code).
+ * Creates an {@link MfaStore} over Redis 6.2+ or Redis Cluster. Every method
+ * is one Lua script (`EVALSHA`, re-sent as `EVAL` when a node answers
+ * `NOSCRIPT`) or one command, so each is atomic; a right TOTP code costs 2
+ * round trips (`beginAttempt`, `advanceCounter`) and a wrong one 1.
  *
- * Key layout (prefix `mfakit:` by default): `factor:{userId}` hash,
- * `recovery:{userId}` set of digests, `attempts:{userId}` hash,
- * `challenge:{id}` hash and `user-challenges:{userId}` set of challenge ids.
- * Pending factors and challenges expire `retainExpiredMs` after their own
- * expiry; active factors and recovery sets live until `deleteUser`.
+ * Every key of a user carries the same hash tag, `{userId}` with `%`, `{` and
+ * `}` percent-encoded, so every script touches one slot and Redis Cluster
+ * works; the only other key is the sign-in challenge, a single key of its own.
+ * A user's keys are fixed (`factors`, `attempts`, `recovery`, `codes`), so
+ * deleting a user needs no index. See docs/store-adapters.md for the layout.
  *
- * Errors of the client reject the promise unchanged; the flows of
- * `createMfa` turn them into `MfaError('STORE_UNAVAILABLE')`. Create the
- * `redis` client with `disableOfflineQueue: true` so a call made while the
- * connection is down fails at once instead of waiting for a reconnect.
+ * Errors of the client reject the promise unchanged; `createMfa` turns them
+ * into `MfaError('STORE_UNAVAILABLE')`. Create a node-redis client with
+ * `disableOfflineQueue: true` so a call made while the connection is down
+ * fails at once instead of waiting for a reconnect.
  *
- * @param client - a connected `redis` v4/v5 client or an ioredis instance
- * @param opts - `keyPrefix`, `retainExpiredMs`, `attemptsTtlMs`
- * @returns the store
- * @throws {MfaError} `INVALID_CONFIG` when `client` has neither `sendCommand` nor `call`, or an option is invalid
+ * @param client - a connected node-redis v4/v5 client or cluster, or an ioredis `Redis` or `Cluster`
+ * @param opts - `keyPrefix`, `retainExpiredMs`
+ * @returns the store, with `supports: { oneTime: true }` and `keyPrefix`
+ * @throws {MfaError} `INVALID_CONFIG` when `client` is not a Redis client of a known shape, or an option is invalid
  * @example
- * import { createClient } from 'redis';
+ * import { createCluster } from 'redis';
  * import { createMfa } from 'mfakit';
  * import { createRedisStore } from 'mfakit/redis';
- * const redis = await createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true }).connect();
+ * const redis = await createCluster({ rootNodes: [{ url: 'redis://10.0.0.1:6379' }] }).connect();
  * const mfa = createMfa({ store: createRedisStore(redis), issuer: 'ACME', secretKeys, pepper });
  */
-export function createRedisStore(client: RedisClient, opts: RedisStoreOptions = {}): MfaStore {
+export function createRedisStore(client: RedisClient, opts: RedisStoreOptions = {}): RedisStore {
   const send = sender(client);
   if (typeof opts !== 'object' || opts === null) throw new MfaError('INVALID_CONFIG', 'createRedisStore: options must be an object');
+  if ('keyPrefix' in opts && typeof opts.keyPrefix !== 'string') throw new MfaError('INVALID_CONFIG', 'keyPrefix must be a string');
   const prefix = opts.keyPrefix ?? 'mfakit:';
-  if (typeof prefix !== 'string' || prefix.length > 200) throw new MfaError('INVALID_CONFIG', 'keyPrefix must be a string of at most 200 characters');
+  if (prefix.length > 200) throw new MfaError('INVALID_CONFIG', 'keyPrefix must be at most 200 characters');
+  if ('retainExpiredMs' in opts && opts.retainExpiredMs === undefined) throw new MfaError('INVALID_CONFIG', 'retainExpiredMs is present but undefined');
   const retain = opts.retainExpiredMs ?? 3_600_000;
   if (!Number.isSafeInteger(retain) || retain < 0) throw new MfaError('INVALID_CONFIG', 'retainExpiredMs must be a non-negative integer');
-  const attemptsTtl = opts.attemptsTtlMs ?? -1;
-  if (opts.attemptsTtlMs !== undefined && (!Number.isSafeInteger(attemptsTtl) || attemptsTtl < 0)) {
-    throw new MfaError('INVALID_CONFIG', 'attemptsTtlMs must be a non-negative integer');
-  }
+  const keep = String(retain);
 
-  const key = {
-    factor: (userId: string) => `${prefix}factor:${userId}`,
-    recovery: (userId: string) => `${prefix}recovery:${userId}`,
-    attempts: (userId: string) => `${prefix}attempts:${userId}`,
-    challenge: (id: string) => `${prefix}challenge:${id}`,
-    userChallenges: (userId: string) => `${prefix}user-challenges:${userId}`,
-  };
-  const challengePrefix = `${prefix}challenge:`;
-  const userChallengesPrefix = `${prefix}user-challenges:`;
+  const keys = userKeys(prefix);
+  const challengeKey = (id: string): string => `${prefix}challenge:${id}`;
 
-  const run = async (script: Script, keys: string[], args: readonly (string | number)[]): Promise<unknown> => {
-    const tail = [String(keys.length), ...keys, ...args.map(String)];
+  const run = async (script: Script, keyList: readonly string[], args: readonly string[]): Promise<unknown> => {
+    const tail = [String(keyList.length), ...keyList, ...args];
+    const first = keyList[0] as string;
     try {
-      return await send(['EVALSHA', script.sha, ...tail]);
+      return await send(first, ['EVALSHA', script.sha, ...tail]);
     } catch (err) {
+      // The script cache is per node and lost on restart or SCRIPT FLUSH: EVAL
+      // reaches the same node (same first key) and caches the script there again.
       if (!isNoScript(err)) throw err;
-      return send(['EVAL', script.text, ...tail]);
+      return send(first, ['EVAL', script.text, ...tail]);
     }
   };
-  const ttl = (from: number, to: number | null): number => Math.max((to ?? from) - from, 0) + retain + 1;
 
-  return {
-    async getFactor(userId) {
-      const f = (await send(['HMGET', key.factor(userId), 'state', 'secret', 'createdAt', 'expiresAt', 'lastStep'])) as Reply[];
-      if (!Array.isArray(f) || f[0] === null || f[0] === undefined) return null;
+  const impl: StoreImplementation = {
+    supports: { oneTime: true },
+
+    async getUser(userId) {
+      const k = keys(userId);
+      const r = (await run(GET_USER, [k.factors, k.attempts, k.recovery], [])) as Reply[];
       return {
-        userId,
-        state: f[0] === 'active' ? 'active' : 'pending',
-        secret: String(f[1]),
-        createdAt: Number(f[2]),
-        expiresAt: toTime(f[3]),
-        lastStep: Number(f[4]),
-      } satisfies FactorRecord;
+        factors: readFactors(userId, r, 3),
+        attempts: { failures: Number(r[1]), lockedUntil: toTime(r[2]) },
+        recoveryCodes: Number(r[0]),
+      };
     },
 
-    async putPendingFactor(record) {
-      if (record.state !== 'pending') throw new TypeError(`putPendingFactor expects a pending record, got state ${String(record.state)}`);
-      const args = [record.secret, record.createdAt, record.expiresAt ?? '', record.lastStep, ttl(record.createdAt, record.expiresAt)];
-      return Number(await run(PUT_PENDING, [key.factor(record.userId)], args)) === 1;
+    async putPendingFactor(record, { now, maxFactors, replace }) {
+      const args = [record.id, writeFactor(record), record.label, String(now), String(maxFactors), replace ? '1' : '0', String(record.expiresAt), keep];
+      const r = (await run(PUT_PENDING, [keys(record.userId).factors], args)) as Reply[];
+      if (r[0] === 'limit') return { ok: false, reason: 'limit' };
+      if (r[0] === 'found') return { ok: true, factor: readFactor(record.userId, String(r[1]), String(r[2])) };
+      return { ok: true, factor: record };
     },
 
-    async activateFactor(userId, expectedSecret, step, now, recoveryHashes) {
-      const keys = [key.factor(userId), key.recovery(userId)];
-      return Number(await run(ACTIVATE, keys, [expectedSecret, step, now, ...recoveryHashes])) === 1;
+    async activateFactor(userId, factorId, counter, now, digests) {
+      const k = keys(userId);
+      const r = (await run(ACTIVATE, [k.factors, k.attempts, k.recovery], [factorId, String(counter), String(now), ...digests])) as Reply[] | null;
+      return r === null ? null : { recoveryCodes: Number(r[0]), recoveryCodesIssued: Number(r[1]) === 1 };
     },
 
-    async updateFactorSecret(userId, expectedSecret, newSecret) {
-      return Number(await run(UPDATE_SECRET, [key.factor(userId)], [expectedSecret, newSecret])) === 1;
+    async advanceCounter(userId, factorId, counter, now) {
+      const k = keys(userId);
+      const r = (await run(ADVANCE, [k.factors, k.attempts, k.recovery], [factorId, String(counter), String(now)])) as Reply;
+      return r === null || r === undefined ? null : { recoveryCodes: Number(r) };
+    },
+
+    async renameFactor(userId, factorId, label) {
+      return Number(await run(RENAME, [keys(userId).factors], [factorId, label])) === 1;
+    },
+
+    async resealFactor(userId, factorId, expected, sealed) {
+      return Number(await run(RESEAL, [keys(userId).factors], [factorId, expected, sealed])) === 1;
+    },
+
+    async removeFactor(userId, factorId) {
+      const r = (await run(REMOVE_FACTOR, keys(userId).all, [factorId])) as Reply[];
+      return { removed: Number(r[0]) === 1, disabled: Number(r[1]) === 1 };
     },
 
     async deleteUser(userId) {
-      const keys = [key.factor(userId), key.recovery(userId), key.attempts(userId), key.userChallenges(userId)];
-      return Number(await run(DELETE_USER, keys, [challengePrefix, userId])) === 1;
+      return Number(await run(DELETE_USER, keys(userId).all, [])) === 1;
     },
 
-    async claimStep(userId, step) {
-      return Number(await run(CLAIM_STEP, [key.factor(userId)], [step])) === 1;
+    async beginAttempt(userId, state, now, schedule) {
+      const k = keys(userId);
+      const r = (await run(BEGIN_ATTEMPT, [k.factors, k.attempts], [state, String(now), ...scheduleArgs(schedule)])) as Reply[];
+      if (r.length === 0) return { factors: [], reservation: null };
+      return { factors: readFactors(userId, r, 4), reservation: readReservation(r) };
     },
 
-    async reserveAttempt(userId, now, policy): Promise<AttemptReservation> {
-      const args = [now, policy.freeFailures, policy.baseLockMs, policy.maxLockMs, policy.suspendAfter, attemptsTtl];
-      const r = (await run(RESERVE_ATTEMPT, [key.attempts(userId)], args)) as Reply[];
-      const failures = Number(r[1]);
-      return { allowed: Number(r[0]) === 1, failures, lockedUntil: toTime(r[2]), suspended: failures >= policy.suspendAfter };
+    async refundAttempt(userId, schedule) {
+      await run(REFUND, [keys(userId).attempts], [scheduleArgs(schedule)[0]]);
     },
 
-    async clearFailures(userId) {
-      await send(['DEL', key.attempts(userId)]);
+    async replaceRecoveryCodes(userId, digests) {
+      const k = keys(userId);
+      return Number(await run(REPLACE_RECOVERY, [k.factors, k.recovery], digests)) === 1;
     },
 
-    async getAttempts(userId): Promise<AttemptState> {
-      const a = (await send(['HMGET', key.attempts(userId), 'failures', 'lockedUntil'])) as Reply[];
-      return { failures: Number(a[0] ?? 0), lockedUntil: toTime(a[1]) };
+    async consumeRecoveryCode(userId, digest) {
+      const k = keys(userId);
+      const r = (await run(CONSUME_RECOVERY, [k.recovery, k.attempts], [digest])) as Reply;
+      return r === null || r === undefined ? null : { recoveryCodes: Number(r) };
     },
 
-    async replaceRecoveryCodes(userId, hashes) {
-      await run(REPLACE_RECOVERY, [key.recovery(userId)], hashes);
+    async putCode(record, cooldownMs) {
+      const args = [record.id, writeCode(record), String(record.createdAt), String(record.expiresAt), String(cooldownMs), keep];
+      const r = (await run(PUT_CODE, [keys(record.userId).codes], args)) as Reply;
+      return r === null || r === undefined ? { ok: true } : { ok: false, blockedSince: Number(r) };
     },
 
-    async consumeRecoveryCode(userId, hash) {
-      return Number(await send(['SREM', key.recovery(userId), hash])) === 1;
+    async beginCodeAttempt(userId, id, now, schedule) {
+      const k = keys(userId);
+      const r = (await run(BEGIN_CODE, [k.codes, k.attempts], [id, String(now), ...scheduleArgs(schedule)])) as Reply[];
+      if (r.length === 0) return { code: null, reservation: null };
+      return { code: readCode(userId, id, String(r[4])), reservation: readReservation(r) };
     },
 
-    async countRecoveryCodes(userId) {
-      return Number(await send(['SCARD', key.recovery(userId)]));
+    async acceptCode(userId, id, schedule) {
+      const k = keys(userId);
+      return Number(await run(ACCEPT_CODE, [k.codes, k.attempts], [id, scheduleArgs(schedule)[0]])) === 1;
     },
 
-    async putChallenge(id, record, cooldownMs) {
-      const args = [
-        id, record.userId, record.purpose, record.digest, record.destination, record.createdAt, record.expiresAt,
-        record.attemptsLeft, cooldownMs, ttl(record.createdAt, record.expiresAt), challengePrefix, userChallengesPrefix,
-      ];
-      return Number(await run(PUT_CHALLENGE, [key.challenge(id), key.userChallenges(record.userId)], args)) === 1;
+    async deleteCode(userId, id) {
+      const key = keys(userId).codes;
+      return Number(await send(key, ['HDEL', key, id])) === 1;
     },
 
-    async consumeChallenge(id, purpose, digest, now): Promise<ChallengeConsumeResult> {
-      const r = (await run(CONSUME_CHALLENGE, [key.challenge(id)], [purpose, digest, now, id, userChallengesPrefix])) as Reply[];
-      switch (r[0]) {
-        case 'ok':
-          return {
-            ok: true,
-            record: {
-              userId: String(r[1]),
-              purpose: String(r[2]),
-              digest: String(r[3]),
-              destination: String(r[4] ?? ''),
-              createdAt: Number(r[5]),
-              expiresAt: Number(r[6]),
-              attemptsLeft: Number(r[7]),
-            },
-          };
-        case 'mismatch':
-          return { ok: false, reason: 'mismatch', attemptsLeft: Number(r[1]) };
-        case 'expired':
-          return { ok: false, reason: 'expired', attemptsLeft: 0 };
-        case 'exhausted':
-          return { ok: false, reason: 'exhausted', attemptsLeft: 0 };
-        default:
-          return { ok: false, reason: 'missing', attemptsLeft: 0 };
-      }
+    async putChallenge(record) {
+      const args = [record.userId, String(record.createdAt), String(record.expiresAt), String(record.attemptsLeft), keep];
+      await run(PUT_CHALLENGE, [challengeKey(record.id)], args);
+    },
+
+    async spendChallenge(id, now) {
+      const r = (await run(SPEND_CHALLENGE, [challengeKey(id)], [String(now)])) as Reply[] | null;
+      if (r === null) return null;
+      return { id, userId: String(r[0]), createdAt: Number(r[1]), expiresAt: Number(r[2]), attemptsLeft: Number(r[3]) } satisfies ChallengeRecord;
     },
 
     async deleteChallenge(id) {
-      return Number(await run(DELETE_CHALLENGE, [key.challenge(id)], [id, userChallengesPrefix])) === 1;
+      const key = challengeKey(id);
+      return Number(await send(key, ['DEL', key])) === 1;
     },
+  };
+
+  return defineStore(impl, { keyPrefix: prefix });
+}
+
+/**
+ * The hash tag of a user: the id with `%`, `{` and `}` percent-encoded, so it
+ * holds no `}` (which would end the tag early: id `}x` would give an empty
+ * tag and scatter the user's keys across slots) and two ids never share one.
+ * A user id is never empty, so neither is the tag.
+ */
+function userHashTag(userId: string): string {
+  return `{${userId.replace(/[%{}]/g, (c) => (c === '%' ? '%25' : c === '{' ? '%7B' : '%7D'))}}`;
+}
+
+function userKeys(prefix: string) {
+  return (userId: string) => {
+    const base = prefix + userHashTag(userId);
+    const k = { factors: `${base}:factors`, attempts: `${base}:attempts`, recovery: `${base}:recovery`, codes: `${base}:codes` };
+    return { ...k, all: [k.factors, k.attempts, k.recovery, k.codes] as const };
   };
 }
 
 type Reply = string | number | null | undefined;
+type Send = (firstKey: string, args: string[]) => Promise<unknown>;
 
 interface Script {
   text: string;
   sha: string;
 }
 
-function script(text: string): Script {
-  return { text, sha: bytesToHex(sha1(utf8ToBytes(text))) };
-}
-
-function sender(client: RedisClient): (args: string[]) => Promise<unknown> {
-  const c = client as { call?: unknown; sendCommand?: unknown } | null;
+function sender(client: RedisClient): Send {
+  const c = client as { call?: unknown; sendCommand?: unknown; getSlotMaster?: unknown } | null;
   if (typeof c === 'object' && c !== null) {
-    // ioredis has both; its sendCommand takes a Command object, so `call` goes first.
+    // ioredis (Redis and Cluster) has both; its sendCommand takes a Command object, so `call` goes first.
+    // Its Cluster routes EVALSHA by the first key itself.
     if (typeof c.call === 'function') {
       const call = c.call.bind(c) as (command: string, args: string[]) => Promise<unknown>;
-      return (args) => call(args[0] as string, args.slice(1));
+      return (_key, args) => call(args[0] as string, args.slice(1));
     }
     if (typeof c.sendCommand === 'function') {
+      // A node-redis cluster routes by the key it is given; its clients take the arguments alone.
+      if (typeof c.getSlotMaster === 'function') {
+        const sendCommand = c.sendCommand.bind(c) as (key: string, readonly: boolean, args: string[]) => Promise<unknown>;
+        return (key, args) => sendCommand(key, false, args);
+      }
       const sendCommand = c.sendCommand.bind(c) as (args: string[]) => Promise<unknown>;
-      return (args) => sendCommand(args);
+      return (_key, args) => sendCommand(args);
     }
   }
-  throw new MfaError('INVALID_CONFIG', 'createRedisStore: client must be a redis v4/v5 client (sendCommand) or ioredis (call)');
+  throw new MfaError('INVALID_CONFIG', 'createRedisStore: client must be a node-redis client or cluster (sendCommand) or an ioredis Redis or Cluster (call)');
 }
 
 function isNoScript(err: unknown): boolean {
@@ -248,120 +272,361 @@ function toTime(value: Reply): number | null {
   return value === null || value === undefined || value === '' ? null : Number(value);
 }
 
-// Lua notes: numbers are doubles, exact up to 2^53, and Lua 5.1 turns a large
-// number into a string with 14 significant digits. So values the caller gave
-// are stored as the argument strings, and computed times go through '%.0f'.
+// Schedules are made once by createMfa and passed on every attempt: join each once.
+const joinedSchedules = new WeakMap<ThrottleSchedule, [string, string]>();
 
-const PUT_PENDING = script(`
-if redis.call('HGET', KEYS[1], 'state') == 'active' then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'state', 'pending', 'secret', ARGV[1], 'createdAt', ARGV[2], 'expiresAt', ARGV[3], 'lastStep', ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return 1`);
+/** The schedule as two script arguments: the lock durations joined by commas, and `suspendAfter`. */
+function scheduleArgs(schedule: ThrottleSchedule): [string, string] {
+  let args = joinedSchedules.get(schedule);
+  if (args === undefined) joinedSchedules.set(schedule, (args = [schedule.locks.join(','), String(schedule.suspendAfter)]));
+  return args;
+}
 
-const ACTIVATE = script(`
-local f = redis.call('HMGET', KEYS[1], 'state', 'secret', 'expiresAt')
-if f[1] ~= 'pending' or f[2] ~= ARGV[1] then return 0 end
-local expires = tonumber(f[3])
-if expires == nil or expires <= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'active', 'createdAt', ARGV[3], 'expiresAt', '', 'lastStep', ARGV[2])
+function readReservation(r: Reply[]): AttemptReservation {
+  return { allowed: Number(r[0]) === 1, failures: Number(r[1]), lockedUntil: toTime(r[2]), suspended: Number(r[3]) === 1 };
+}
+
+// Records are JSON with every number as a decimal string: Lua numbers are
+// doubles and cjson writes them with 14 significant digits, so a script only
+// ever compares numbers (tonumber is exact up to 2^53) and stores strings it
+// was given. The factor id and the user are the hash field and key, not repeated.
+
+interface StoredFactor {
+  kind: string;
+  label: string;
+  state: 'pending' | 'active';
+  secret: string;
+  counter: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  meta: string;
+}
+
+function writeFactor(f: FactorRecord): string {
+  const stored: StoredFactor = {
+    kind: f.kind,
+    label: f.label,
+    state: f.state,
+    secret: f.secret,
+    counter: String(f.counter),
+    createdAt: String(f.createdAt),
+    expiresAt: f.expiresAt === null ? null : String(f.expiresAt),
+    lastUsedAt: f.lastUsedAt === null ? null : String(f.lastUsedAt),
+    meta: f.meta,
+  };
+  return JSON.stringify(stored);
+}
+
+function readFactor(userId: string, id: string, text: string): FactorRecord {
+  const s = JSON.parse(text) as StoredFactor;
+  return {
+    id,
+    userId,
+    kind: s.kind,
+    label: s.label,
+    state: s.state,
+    secret: s.secret,
+    counter: Number(s.counter),
+    createdAt: Number(s.createdAt),
+    expiresAt: s.expiresAt === null ? null : Number(s.expiresAt),
+    lastUsedAt: s.lastUsedAt === null ? null : Number(s.lastUsedAt),
+    meta: s.meta,
+  };
+}
+
+/** Factors from `r[from…]` as id/JSON pairs, oldest first (ties by id): a Redis hash has no order of its own. */
+function readFactors(userId: string, r: Reply[], from: number): FactorRecord[] {
+  const factors: FactorRecord[] = [];
+  for (let i = from; i + 1 < r.length; i += 2) factors.push(readFactor(userId, String(r[i]), String(r[i + 1])));
+  return factors.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+interface StoredCode {
+  digest: string;
+  createdAt: string;
+  expiresAt: string;
+  attemptsLeft: string;
+}
+
+function writeCode(c: CodeRecord): string {
+  const stored: StoredCode = { digest: c.digest, createdAt: String(c.createdAt), expiresAt: String(c.expiresAt), attemptsLeft: String(c.attemptsLeft) };
+  return JSON.stringify(stored);
+}
+
+function readCode(userId: string, id: string, text: string): CodeRecord {
+  const s = JSON.parse(text) as StoredCode;
+  return { id, userId, digest: s.digest, createdAt: Number(s.createdAt), expiresAt: Number(s.expiresAt), attemptsLeft: Number(s.attemptsLeft) };
+}
+
+// ---------------------------------------------------------------------------
+// Lua. Every script names its keys in KEYS; ARGV holds values only. Redis
+// turns a nil reply into Lua `false`, hence `or` defaults after HGET/HMGET.
+// Computed times go through '%.0f' (tostring would print 9.007199254741e+15).
+
+/** Helpers shared by the scripts that reserve or refund an attempt. */
+const ATTEMPTS = `
+local function lockFor(locks, failures)
+  local i, last = 0, '0'
+  for v in string.gmatch(locks, '[^,]+') do
+    if i == failures then return tonumber(v) end
+    last = v
+    i = i + 1
+  end
+  return tonumber(last)
+end
+local function reserve(key, now, locks, suspend)
+  local a = redis.call('HMGET', key, 'failures', 'lockedUntil')
+  local failures = tonumber(a[1]) or 0
+  local locked = a[2] or ''
+  if failures >= suspend then return {0, failures, locked, 1} end
+  if locked ~= '' and tonumber(locked) > now then return {0, failures, locked, 0} end
+  failures = failures + 1
+  local lock = lockFor(locks, failures)
+  if lock > 0 then locked = string.format('%.0f', now + lock) end
+  redis.call('HSET', key, 'failures', failures, 'lockedUntil', locked)
+  local suspended = 0
+  if failures >= suspend then suspended = 1 end
+  return {1, failures, locked, suspended}
+end
+local function refund(key, locks)
+  local failures = tonumber(redis.call('HGET', key, 'failures')) or 0
+  if failures == 0 then return end
+  failures = failures - 1
+  if failures == 0 then
+    redis.call('DEL', key)
+  elseif lockFor(locks, failures) == 0 then
+    redis.call('HSET', key, 'failures', failures, 'lockedUntil', '')
+  else
+    redis.call('HSET', key, 'failures', failures)
+  end
+end
+`;
+
+/** Whether the factors hash holds an active factor. */
+const HAS_ACTIVE = `
+local function hasActive(key)
+  for _, v in ipairs(redis.call('HVALS', key)) do
+    if cjson.decode(v).state == 'active' then return true end
+  end
+  return false
+end
+`;
+
+/** The TTL of a key holding records that expire at `latest`, as seen at `now`. */
+const TTL = `
+local function ttl(latest, now, keep)
+  return string.format('%.0f', math.max(latest - now, 0) + keep + 1)
+end
+`;
+
+function script(text: string): Script {
+  return { text, sha: bytesToHex(sha1(utf8ToBytes(text))) };
+}
+
+// KEYS: factors, attempts, recovery → {recovery codes, failures, lockedUntil, id, json, …}
+const GET_USER = script(`
+local a = redis.call('HMGET', KEYS[2], 'failures', 'lockedUntil')
+local out = {redis.call('SCARD', KEYS[3]), a[1] or '0', a[2] or ''}
+for _, x in ipairs(redis.call('HGETALL', KEYS[1])) do out[#out + 1] = x end
+return out`);
+
+// KEYS: factors. ARGV: id, json, label, now, maxFactors, replace, expiresAt, keep.
+// While the user has no active factor the hash expires after its last pending factor.
+const PUT_PENDING = script(`${TTL}
+local now = tonumber(ARGV[4])
+local live, active, found = 0, 0, nil
+local latest = tonumber(ARGV[7])
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local f = cjson.decode(all[i + 1])
+  local e = tonumber(f.expiresAt)
+  if f.state == 'active' then
+    live = live + 1
+    active = active + 1
+  elseif e ~= nil and e <= now then
+    redis.call('HDEL', KEYS[1], all[i])
+  elseif f.label == ARGV[3] then
+    if ARGV[6] == '1' then redis.call('HDEL', KEYS[1], all[i]) elseif found == nil then found = i end
+  else
+    live = live + 1
+    if e ~= nil and e > latest then latest = e end
+  end
+end
+if found ~= nil then return {'found', all[found], all[found + 1]} end
+if live >= tonumber(ARGV[5]) then return {'limit'} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if active == 0 then redis.call('PEXPIRE', KEYS[1], ttl(latest, now, tonumber(ARGV[8]))) end
+return {'ok'}`);
+
+// KEYS: factors, attempts, recovery. ARGV: id, counter, now, digests… → {recovery codes, issued} or nil
+const ACTIVATE = script(`${HAS_ACTIVE}
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return false end
+local f = cjson.decode(v)
+local e = tonumber(f.expiresAt)
+if f.state ~= 'pending' or e == nil or e <= tonumber(ARGV[3]) then return false end
+local first = not hasActive(KEYS[1])
+f.state = 'active'
+f.counter = ARGV[2]
+f.expiresAt = cjson.null
+f.lastUsedAt = ARGV[3]
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(f))
 redis.call('PERSIST', KEYS[1])
 redis.call('DEL', KEYS[2])
-for i = 4, #ARGV do redis.call('SADD', KEYS[2], ARGV[i]) end
+if first then
+  redis.call('DEL', KEYS[3])
+  if #ARGV >= 4 then redis.call('SADD', KEYS[3], unpack(ARGV, 4)) end
+  return {redis.call('SCARD', KEYS[3]), 1}
+end
+return {redis.call('SCARD', KEYS[3]), 0}`);
+
+// KEYS: factors, attempts, recovery. ARGV: id, counter, now → recovery codes or nil
+const ADVANCE = script(`
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return false end
+local f = cjson.decode(v)
+if f.state ~= 'active' or not (tonumber(ARGV[2]) > tonumber(f.counter)) then return false end
+f.counter = ARGV[2]
+f.lastUsedAt = ARGV[3]
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(f))
+redis.call('DEL', KEYS[2])
+return redis.call('SCARD', KEYS[3])`);
+
+// KEYS: factors. ARGV: id, label
+const RENAME = script(`
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 0 end
+local f = cjson.decode(v)
+f.label = ARGV[2]
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(f))
 return 1`);
 
-const UPDATE_SECRET = script(`
-if redis.call('HGET', KEYS[1], 'secret') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'secret', ARGV[2])
+// KEYS: factors. ARGV: id, expected, sealed
+const RESEAL = script(`
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return 0 end
+local f = cjson.decode(v)
+if f.secret ~= ARGV[2] then return 0 end
+f.secret = ARGV[3]
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(f))
 return 1`);
 
+// KEYS: factors, attempts, recovery, codes. ARGV: id → {removed, disabled}
+const REMOVE_FACTOR = script(`${HAS_ACTIVE}
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {0, 0} end
+if hasActive(KEYS[1]) then return {1, 0} end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+return {1, 1}`);
+
+// KEYS: factors, attempts, recovery, codes → whether a factor existed
 const DELETE_USER = script(`
 local existed = redis.call('EXISTS', KEYS[1])
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[4])) do
-  local k = ARGV[1] .. id
-  if redis.call('HGET', k, 'userId') == ARGV[2] then redis.call('DEL', k) end
-end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
 return existed`);
 
-const CLAIM_STEP = script(`
-local f = redis.call('HMGET', KEYS[1], 'state', 'lastStep')
-if f[1] ~= 'active' or not (tonumber(ARGV[1]) > tonumber(f[2])) then return 0 end
-redis.call('HSET', KEYS[1], 'lastStep', ARGV[1])
+// KEYS: factors, attempts. ARGV: state, now, locks, suspendAfter
+// → {} or {allowed, failures, lockedUntil, suspended, id, json, …}
+const BEGIN_ATTEMPT = script(`${ATTEMPTS}
+local now = tonumber(ARGV[2])
+local found = {}
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  local f = cjson.decode(all[i + 1])
+  if f.state == ARGV[1] then
+    local e = tonumber(f.expiresAt)
+    if ARGV[1] == 'active' or (e ~= nil and e > now) then
+      found[#found + 1] = all[i]
+      found[#found + 1] = all[i + 1]
+    end
+  end
+end
+if #found == 0 then return {} end
+local out = reserve(KEYS[2], now, ARGV[3], tonumber(ARGV[4]))
+for _, x in ipairs(found) do out[#out + 1] = x end
+return out`);
+
+// KEYS: attempts. ARGV: locks
+const REFUND = script(`${ATTEMPTS}
+refund(KEYS[1], ARGV[1])
 return 1`);
 
-// A suspended counter is made persistent: it must outlive any TTL until deleteUser.
-const RESERVE_ATTEMPT = script(`
-local a = redis.call('HMGET', KEYS[1], 'failures', 'lockedUntil')
-local failures = tonumber(a[1]) or 0
-local locked = a[2] or ''
-local now = tonumber(ARGV[1])
-local suspend = tonumber(ARGV[5])
-if failures >= suspend then return {0, tostring(failures), locked} end
-if locked ~= '' and tonumber(locked) > now then return {0, tostring(failures), locked} end
-failures = failures + 1
-local free = tonumber(ARGV[2])
-if failures >= free then
-  local lock = math.min(tonumber(ARGV[3]) * 2 ^ math.min(failures - free, 52), tonumber(ARGV[4]))
-  locked = string.format('%.0f', now + lock)
-end
-redis.call('HSET', KEYS[1], 'failures', tostring(failures), 'lockedUntil', locked)
-local ttl = tonumber(ARGV[6])
-if failures >= suspend then
-  redis.call('PERSIST', KEYS[1])
-elseif ttl >= 0 then
-  local lockEnd = now
-  if locked ~= '' and tonumber(locked) > now then lockEnd = tonumber(locked) end
-  redis.call('PEXPIRE', KEYS[1], string.format('%.0f', lockEnd - now + ttl + 1))
-end
-return {1, tostring(failures), locked}`);
+// KEYS: factors, recovery. ARGV: digests…
+const REPLACE_RECOVERY = script(`${HAS_ACTIVE}
+if not hasActive(KEYS[1]) then return 0 end
+redis.call('DEL', KEYS[2])
+if #ARGV >= 1 then redis.call('SADD', KEYS[2], unpack(ARGV)) end
+return 1`);
 
-const REPLACE_RECOVERY = script(`
+// KEYS: recovery, attempts. ARGV: digest → recovery codes left, or nil
+const CONSUME_RECOVERY = script(`
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return false end
+redis.call('DEL', KEYS[2])
+return redis.call('SCARD', KEYS[1])`);
+
+// KEYS: codes. ARGV: id, json, createdAt, expiresAt, cooldownMs, keep → nil, or the blocking code's createdAt.
+// Codes that expired go when the next one is stored; the hash expires after its last code.
+const PUT_CODE = script(`${TTL}
+local created = tonumber(ARGV[3])
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local o = cjson.decode(old)
+  if tonumber(o.expiresAt) > created and created - tonumber(o.createdAt) < tonumber(ARGV[5]) then return o.createdAt end
+end
+local latest = tonumber(ARGV[4])
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if all[i] ~= ARGV[1] then
+    local e = tonumber(cjson.decode(all[i + 1]).expiresAt)
+    if e <= created then redis.call('HDEL', KEYS[1], all[i]) elseif e > latest then latest = e end
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ttl(latest, created, tonumber(ARGV[6])))
+return false`);
+
+// KEYS: codes, attempts. ARGV: id, now, locks, suspendAfter → {} or {allowed, failures, lockedUntil, suspended, json}
+const BEGIN_CODE = script(`${ATTEMPTS}
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return {} end
+local c = cjson.decode(v)
+local now = tonumber(ARGV[2])
+local left = tonumber(c.attemptsLeft)
+if tonumber(c.expiresAt) <= now or left <= 0 then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return {}
+end
+local out = reserve(KEYS[2], now, ARGV[3], tonumber(ARGV[4]))
+if out[1] == 1 then
+  c.attemptsLeft = tostring(left - 1)
+  v = cjson.encode(c)
+  redis.call('HSET', KEYS[1], ARGV[1], v)
+end
+out[5] = v
+return out`);
+
+// KEYS: codes, attempts. ARGV: id, locks
+const ACCEPT_CODE = script(`${ATTEMPTS}
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+refund(KEYS[2], ARGV[2])
+return 1`);
+
+// KEYS: challenge. ARGV: userId, createdAt, expiresAt, attemptsLeft, keep
+const PUT_CHALLENGE = script(`${TTL}
 redis.call('DEL', KEYS[1])
-for i = 1, #ARGV do redis.call('SADD', KEYS[1], ARGV[i]) end
+redis.call('HSET', KEYS[1], 'userId', ARGV[1], 'createdAt', ARGV[2], 'expiresAt', ARGV[3], 'attemptsLeft', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ttl(tonumber(ARGV[3]), tonumber(ARGV[2]), tonumber(ARGV[5])))
 return 1`);
 
-// The user's index of challenge ids is pruned of ids whose challenge Redis
-// already expired, and lives as long as the longest-lived challenge in it.
-const PUT_CHALLENGE = script(`
-local old = redis.call('HMGET', KEYS[1], 'userId', 'createdAt', 'expiresAt')
-local created = tonumber(ARGV[6])
-if old[1] then
-  if tonumber(old[3]) > created and created - tonumber(old[2]) < tonumber(ARGV[9]) then return 0 end
-  if old[1] ~= ARGV[2] then redis.call('SREM', ARGV[12] .. old[1], ARGV[1]) end
-end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'userId', ARGV[2], 'purpose', ARGV[3], 'digest', ARGV[4], 'destination', ARGV[5],
-  'createdAt', ARGV[6], 'expiresAt', ARGV[7], 'attemptsLeft', ARGV[8])
-redis.call('PEXPIRE', KEYS[1], ARGV[10])
-for _, other in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  if redis.call('EXISTS', ARGV[11] .. other) == 0 then redis.call('SREM', KEYS[2], other) end
-end
-redis.call('SADD', KEYS[2], ARGV[1])
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[10]) then redis.call('PEXPIRE', KEYS[2], ARGV[10]) end
-return 1`);
-
-const CONSUME_CHALLENGE = script(`
-local c = redis.call('HMGET', KEYS[1], 'userId', 'purpose', 'digest', 'destination', 'createdAt', 'expiresAt', 'attemptsLeft')
-if not c[1] then return {'missing'} end
-local function remove()
+// KEYS: challenge. ARGV: now → {userId, createdAt, expiresAt, attemptsLeft} or nil
+const SPEND_CHALLENGE = script(`
+local c = redis.call('HMGET', KEYS[1], 'userId', 'createdAt', 'expiresAt', 'attemptsLeft')
+if not c[1] then return false end
+local left = tonumber(c[4])
+if tonumber(c[3]) <= tonumber(ARGV[1]) or left <= 0 then
   redis.call('DEL', KEYS[1])
-  redis.call('SREM', ARGV[5] .. c[1], ARGV[4])
-end
-local left = tonumber(c[7])
-if tonumber(c[6]) <= tonumber(ARGV[3]) then remove() return {'expired'} end
-if left <= 0 then return {'exhausted'} end
-if c[3] == ARGV[2] and c[2] == ARGV[1] then
-  remove()
-  return {'ok', c[1], c[2], c[3], c[4], c[5], c[6], c[7]}
+  return false
 end
 left = left - 1
-if left <= 0 then remove() else redis.call('HSET', KEYS[1], 'attemptsLeft', tostring(left)) end
-return {'mismatch', tostring(left)}`);
-
-const DELETE_CHALLENGE = script(`
-local u = redis.call('HGET', KEYS[1], 'userId')
-if not u then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('SREM', ARGV[2] .. u, ARGV[1])
-return 1`);
+redis.call('HSET', KEYS[1], 'attemptsLeft', left)
+return {c[1], c[2], c[3], tostring(left)}`);

@@ -6,6 +6,8 @@ import { inject } from 'vitest';
 
 export const pgUrl = inject('pgUrl');
 export const redisUrl = inject('redisUrl');
+/** Node URLs of the 3-master Redis Cluster, or [] when there is none. */
+export const redisClusterNodes = (inject('redisClusterNodes') ?? '').split(',').filter((u) => u !== '');
 /** Why the real-server suites skip, or '' when the servers are there. */
 export const skipReason = inject('servicesSkipReason');
 

@@ -1,4 +1,4 @@
-// Vitest global setup: real PostgreSQL and Redis servers for test/adapters.
+// Vitest global setup: real PostgreSQL and Redis servers (and a Redis Cluster) for test/adapters.
 //
 // - MFAKIT_PG_URL and MFAKIT_REDIS_URL set: use those servers as they are.
 // - Otherwise, when the binaries are installed: start throwaway servers with
@@ -21,6 +21,8 @@ declare module 'vitest' {
     pgUrl: string;
     /** Redis URL, or '' when no server is available. */
     redisUrl: string;
+    /** Node URLs of a 3-master Redis Cluster, comma-separated, or '' when none is available. */
+    redisClusterNodes: string;
     /** Why the servers are missing, when they are. */
     servicesSkipReason: string;
   }
@@ -39,6 +41,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
 
   const envPg = process.env.MFAKIT_PG_URL ?? '';
   const envRedis = process.env.MFAKIT_REDIS_URL ?? '';
+  project.provide('redisClusterNodes', process.env.MFAKIT_REDIS_CLUSTER_NODES ?? '');
   if (envPg !== '' && envRedis !== '') {
     provide(envPg, envRedis, '');
     return undefined;
@@ -60,11 +63,14 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   }
 
   const dir = mkdtempSync(join(tmpdir(), 'mfakit-services-'));
+  const cluster = await distinctFreePorts(6);
   const env = {
     ...process.env,
     MFAKIT_SERVICES_DIR: dir,
     MFAKIT_PG_PORT: String(await freePort()),
     MFAKIT_REDIS_PORT: String(await freePort()),
+    MFAKIT_REDIS_CLUSTER_PORTS: cluster.slice(0, 3).join(','),
+    MFAKIT_REDIS_CLUSTER_BUS_PORTS: cluster.slice(3).join(','),
     // Stops the servers if this process dies before teardown.
     MFAKIT_SERVICES_OWNER_PID: String(process.pid),
   };
@@ -82,6 +88,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const vars = parseEnv(readFileSync(join(dir, 'services.env'), 'utf8'));
   // A URL given in the environment wins over the throwaway server of the same kind.
   provide(envPg || (vars.MFAKIT_PG_URL ?? ''), envRedis || (vars.MFAKIT_REDIS_URL ?? ''), '');
+  project.provide('redisClusterNodes', process.env.MFAKIT_REDIS_CLUSTER_NODES || (vars.MFAKIT_REDIS_CLUSTER_NODES ?? ''));
   return stop;
 }
 
@@ -123,6 +130,13 @@ function freePort(): Promise<number> {
       srv.close(() => resolvePort(port));
     });
   });
+}
+
+/** `n` free ports, all different: the cluster's nodes and their bus ports. */
+async function distinctFreePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
 }
 
 function parseEnv(text: string): Record<string, string> {
