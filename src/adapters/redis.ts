@@ -592,7 +592,9 @@ if not v then return {} end
 local c = cjson.decode(v)
 local now = tonumber(ARGV[2])
 local left = tonumber(c.attemptsLeft)
-if tonumber(c.expiresAt) <= now or left <= 0 then
+-- An exhausted code stays until it expires: the answer that took its last try may still be right.
+if left <= 0 then return {} end
+if tonumber(c.expiresAt) <= now then
   redis.call('HDEL', KEYS[1], ARGV[1])
   return {}
 end
@@ -623,7 +625,9 @@ const SPEND_CHALLENGE = script(`
 local c = redis.call('HMGET', KEYS[1], 'userId', 'createdAt', 'expiresAt', 'attemptsLeft')
 if not c[1] then return false end
 local left = tonumber(c[4])
-if tonumber(c[3]) <= tonumber(ARGV[1]) or left <= 0 then
+-- An exhausted challenge stays until it expires: the answer that took its last try may still consume it.
+if left <= 0 then return false end
+if tonumber(c[3]) <= tonumber(ARGV[1]) then
   redis.call('DEL', KEYS[1])
   return false
 end

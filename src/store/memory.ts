@@ -76,13 +76,15 @@ export function createMemoryStore(): MemoryStore {
     async putPendingFactor(record, { now, maxFactors, replace }) {
       const u = user(record.userId);
       let live = 0;
+      let sameLabel: FactorRecord | undefined;
       for (const f of u.factors.values()) {
-        if (f.state === 'active') live++;
-        else if (f.expiresAt !== null && f.expiresAt <= now) u.factors.delete(f.id);
-        else if (f.label === record.label) {
-          if (!replace) return { ok: true, factor: f };
-          u.factors.delete(f.id);
-        } else live++;
+        if (f.state === 'pending' && f.expiresAt !== null && f.expiresAt <= now) u.factors.delete(f.id);
+        else if (f.state === 'pending' && f.label === record.label) sameLabel = f;
+        else live++;
+      }
+      if (sameLabel !== undefined) {
+        if (!replace) return { ok: true, factor: sameLabel };
+        u.factors.delete(sameLabel.id);
       }
       if (live >= maxFactors) {
         clear(u, record.userId);

@@ -79,7 +79,7 @@ const codes: Case[] = [
     },
   },
   {
-    name: 'beginCodeAttempt: an exhausted code (attemptsLeft <= 0) is deleted and counts nothing',
+    name: 'beginCodeAttempt: an exhausted code (attemptsLeft <= 0) counts nothing, and stays so that its last try can still be accepted',
     needs: 'oneTime',
     async run({ store, user }) {
       const u = user();
@@ -88,7 +88,9 @@ const codes: Case[] = [
       equal((await oneTime(store).beginCodeAttempt(u, c.id, T + 1, NO_LOCKS))?.code?.attemptsLeft, 0, 'beginCodeAttempt(the last try).code.attemptsLeft');
       equal(await oneTime(store).beginCodeAttempt(u, c.id, T + 2, NO_LOCKS), { code: null, reservation: null }, 'beginCodeAttempt(exhausted code)');
       equal((await store.getUser(u)).attempts.failures, 1, 'getUser(…).attempts.failures after trying an exhausted code');
-      equal(await oneTime(store).putCode(codeRecord(u, { id: c.id, createdAt: T + 3 }), COOLDOWN), { ok: true }, 'putCode(same id within the cooldown of a deleted exhausted code)');
+      equal(await oneTime(store).putCode(codeRecord(u, { id: c.id, createdAt: T + 3 }), COOLDOWN), { ok: false, blockedSince: c.createdAt }, 'putCode(same id within the cooldown of an exhausted code)');
+      equal(await oneTime(store).acceptCode(u, c.id, NO_LOCKS), true, 'acceptCode(the code whose last try was taken)');
+      equal((await store.getUser(u)).attempts.failures, 0, 'getUser(…).attempts.failures after acceptCode');
     },
   },
   {
@@ -194,6 +196,8 @@ const challenges: Case[] = [
       equal(await oneTime(store).spendChallenge(ch.id, T + 1), { ...ch, attemptsLeft: 1 }, 'spendChallenge(first try)');
       equal(await oneTime(store).spendChallenge(ch.id, T + 2), { ...ch, attemptsLeft: 0 }, 'spendChallenge(last try)');
       equal(await oneTime(store).spendChallenge(ch.id, T + 3), null, 'spendChallenge(no try left)');
+      // The answer that took the last try may still be right: the challenge is still there to consume.
+      equal(await oneTime(store).deleteChallenge(ch.id), true, 'deleteChallenge(after its last try)');
       equal(await oneTime(store).spendChallenge(digest(), T), null, 'spendChallenge(missing challenge)');
     },
   },
