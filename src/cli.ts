@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   buildOtpauthUri,
+  decodeSecret,
   generateHotp,
   generateRecoveryCodes,
   generateSecret,
@@ -44,15 +45,13 @@ const OTP_OPTIONS: Options = {
   period: { type: 'string' },
   algorithm: { type: 'string' },
   counter: { type: 'string' },
-  'allow-short-secret': { type: 'boolean' },
 };
 
 const OTP_HELP = `  --time <seconds>       Unix time to use instead of now (decimals allowed)
   --digits <n>           code length, 6-10 (default 6)
   --period <seconds>     TOTP time step (default 30)
   --algorithm <name>     SHA1, SHA256 or SHA512 (default SHA1)
-  --counter <n>          use HOTP (RFC 4226) with this counter instead of TOTP
-  --allow-short-secret   accept a secret under 16 bytes (legacy 80-bit secrets)`;
+  --counter <n>          use HOTP (RFC 4226) with this counter instead of TOTP`;
 const STDIN_NOTE = 'A secret of "-" is read from standard input, which keeps it out of shell history.';
 
 const COMMANDS: Record<string, Command> = {
@@ -120,7 +119,6 @@ const COMMANDS: Record<string, Command> = {
   --digits <n>           code length, 6-10 (default 6; most apps only support 6)
   --period <seconds>     time step (default 30; most apps only support 30)
   --algorithm <name>     SHA1, SHA256 or SHA512 (default SHA1; most apps only support SHA1)
-  --allow-short-secret   accept a secret under 16 bytes
   --no-qr                print the URI only`,
     notes: 'Anyone who sees the QR code or the URI can generate codes: show it only to its user.',
     options: {
@@ -130,7 +128,6 @@ const COMMANDS: Record<string, Command> = {
       digits: { type: 'string' },
       period: { type: 'string' },
       algorithm: { type: 'string' },
-      'allow-short-secret': { type: 'boolean' },
       'no-qr': { type: 'boolean' },
     },
     positionals: [],
@@ -151,16 +148,15 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   inspect: {
-    usage: 'mfakit inspect <otpauth-uri> [--time T] [--allow-short-secret]',
+    usage: 'mfakit inspect <otpauth-uri> [--time T]',
     summary: 'parse an otpauth:// URI, print its fields and the current code',
-    details: `  --time <seconds>       Unix time for the code shown (default now)
-  --allow-short-secret   accept a secret under 16 bytes`,
-    options: { time: { type: 'string' }, 'allow-short-secret': { type: 'boolean' } },
+    details: `  --time <seconds>       Unix time for the code shown (default now)`,
+    options: { time: { type: 'string' } },
     positionals: ['otpauth-uri'],
     run([uri], values) {
-      const allowShortSecret = values['allow-short-secret'] === true;
-      const p = parseOtpauthUri(uri as string, { allowShortSecret });
-      const rows: Array<[string, string | number | undefined]> = [
+      const p = parseOtpauthUri(uri as string);
+      if (p.weakSecret) warnWeak(decodeSecret(p.secret).length);
+      const rows: Array<[string, string | number | bigint | undefined]> = [
         ['type', p.type],
         ['issuer', p.issuer],
         ['account', p.account],
@@ -171,7 +167,7 @@ const COMMANDS: Record<string, Command> = {
         ['counter', p.counter],
         ['image', p.image],
       ];
-      const otp = { algorithm: p.algorithm, digits: p.digits, allowShortSecret };
+      const otp = { algorithm: p.algorithm, digits: p.digits };
       if (p.type === 'hotp') rows.push(['code', generateHotp(p.secret, p.counter as number, otp)]);
       else {
         const now = timeOptions(values).now;
@@ -268,15 +264,14 @@ function findCommand(name: string): Command {
   throw new UsageError(`unknown command${shown} (try "mfakit --help")`);
 }
 
-function otpOptions(values: Values): { algorithm?: Algorithm; digits?: number; allowShortSecret?: boolean } {
-  const opts: { algorithm?: Algorithm; digits?: number; allowShortSecret?: boolean } = {};
+function otpOptions(values: Values): { algorithm?: Algorithm; digits?: number } {
+  const opts: { algorithm?: Algorithm; digits?: number } = {};
   if (values.algorithm !== undefined) {
     const a = (values.algorithm as string).toUpperCase().replace('-', '');
     if (a !== 'SHA1' && a !== 'SHA256' && a !== 'SHA512') throw new UsageError('--algorithm must be SHA1, SHA256 or SHA512');
     opts.algorithm = a;
   }
   if (values.digits !== undefined) opts.digits = integer(values.digits, '--digits');
-  if (values['allow-short-secret'] === true) opts.allowShortSecret = true;
   return opts;
 }
 
@@ -296,11 +291,21 @@ function integer(value: string | boolean | undefined, name: string): number {
   return Number(value);
 }
 
-function readSecret(arg: string): string {
-  if (arg !== '-') return arg;
-  const text = readFileSync(0, 'utf8').split(/\r?\n/)[0]?.trim() ?? '';
-  if (text === '') throw new UsageError('no secret on standard input');
-  return text;
+/** The secret argument as bytes ("-" reads standard input), with a warning on stderr when it is weak. */
+function readSecret(arg: string): Uint8Array {
+  let text = arg;
+  if (arg === '-') {
+    text = readFileSync(0, 'utf8').split(/\r?\n/)[0]?.trim() ?? '';
+    if (text === '') throw new UsageError('no secret on standard input');
+  }
+  const bytes = decodeSecret(text);
+  if (bytes.length < 16) warnWeak(bytes.length);
+  return bytes;
+}
+
+/** Weak secrets are computed with (they exist in the wild), but the person debugging one should know. */
+function warnWeak(length: number): void {
+  process.stderr.write(`mfakit: warning: the secret is ${length} bytes, under the 16 that RFC 4226 §4 (R6) asks for; codes are computed all the same\n`);
 }
 
 function version(): string {

@@ -26,7 +26,6 @@ export {
   parseOtpauthUri,
   type OtpauthUri,
   type OtpauthUriParams,
-  type ParseOtpauthUriOptions,
 } from './core/uri.js';
 export { isMfaError, MfaError, type MfaErrorCode } from './errors.js';
 export type { Algorithm } from './internal/hmac.js';
