@@ -245,7 +245,7 @@ describe('parseOtpauthUri refuses broken URIs with INVALID_URI and a reason', ()
   it.each([
     ['', 'not of the form'],
     ['https://example.com', 'not of the form'],
-    [`otpauth://totp?secret=${SECRET}`, 'not of the form'],
+    [`otpauth://?secret=${SECRET}`, 'type must be totp or hotp'],
     [`otpauth://motp/a?secret=${SECRET}`, 'type must be totp or hotp'],
     ['otpauth://totp/a', 'secret parameter is missing'],
     ['otpauth://totp/a?secret=', 'secret parameter is missing'],

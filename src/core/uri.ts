@@ -146,7 +146,8 @@ export function parseOtpauthUri(uri: string): OtpauthUri {
   if (/^otpauth-migration:/i.test(text)) {
     throw invalid('this is a Google Authenticator export (otpauth-migration://); read it with parseMigrationUri');
   }
-  const m = /^otpauth:\/\/([^/?#]*)\/([^?#]*)(?:\?([^#]*))?(?:#.*)?$/is.exec(text);
+  // The label may be missing altogether (`otpauth://totp?secret=…`, as some exports write it).
+  const m = /^otpauth:\/\/([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?(?:#.*)?$/is.exec(text);
   if (!m) throw invalid('not of the form otpauth://TYPE/LABEL?PARAMETERS');
   const type = (m[1] as string).toLowerCase();
   if (type !== 'totp' && type !== 'hotp') throw invalid(`type must be totp or hotp, got "${truncate(m[1] as string)}"`);
@@ -175,7 +176,7 @@ export function parseOtpauthUri(uri: string): OtpauthUri {
   bytes.fill(0);
 
   const issuerParam = params.get('issuer')?.trim() || undefined;
-  const { labelIssuer, account } = splitLabel(decode(m[2] as string, 'the label'), issuerParam);
+  const { labelIssuer, account } = splitLabel(decode(m[2] ?? '', 'the label'), issuerParam);
   const issuer = issuerParam ?? labelIssuer;
 
   const algorithmText = params.get('algorithm');
