@@ -14,11 +14,13 @@ import {
   generateSecret,
   generateTotp,
   isMfaError,
+  parseMigrationUri,
   parseOtpauthUri,
   timeStep,
   verifyHotp,
   verifyTotp,
   type Algorithm,
+  type OtpauthUri,
 } from './index.js';
 import { qrTerminal } from './qr.js';
 
@@ -148,33 +150,25 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   inspect: {
-    usage: 'mfakit inspect <otpauth-uri> [--time T]',
-    summary: 'parse an otpauth:// URI, print its fields and the current code',
-    details: `  --time <seconds>       Unix time for the code shown (default now)`,
+    usage: 'mfakit inspect <uri> [--time T]',
+    summary: 'parse an otpauth:// URI or a Google Authenticator export, print every account and its current code',
+    details: `  --time <seconds>       Unix time for the codes shown (default now)`,
+    notes: 'A Google Authenticator export is the text of its "Transfer accounts" QR code (otpauth-migration://offline?data=…).',
     options: { time: { type: 'string' } },
-    positionals: ['otpauth-uri'],
+    positionals: ['uri'],
     run([uri], values) {
-      const p = parseOtpauthUri(uri as string);
-      if (p.weakSecret) warnWeak(decodeSecret(p.secret).length);
-      const rows: Array<[string, string | number | bigint | undefined]> = [
-        ['type', p.type],
-        ['issuer', p.issuer],
-        ['account', p.account],
-        ['secret', p.secret],
-        ['algorithm', p.algorithm],
-        ['digits', p.digits],
-        ['period', p.period],
-        ['counter', p.counter],
-        ['image', p.image],
-      ];
-      const otp = { algorithm: p.algorithm, digits: p.digits };
-      if (p.type === 'hotp') rows.push(['code', generateHotp(p.secret, p.counter as number, otp)]);
-      else {
-        const now = timeOptions(values).now;
-        const opts = { ...otp, period: p.period as number, ...(now === undefined ? {} : { now }) };
-        rows.push(['step', timeStep(now, opts)], ['code', generateTotp(p.secret, opts)]);
+      const now = timeOptions(values).now;
+      if (/^\s*otpauth-migration:/i.test(uri as string)) {
+        const exported = parseMigrationUri(uri as string);
+        out(`export:    QR code ${exported.batchIndex + 1} of ${exported.batchSize}, ${exported.accounts.length} account${exported.accounts.length === 1 ? '' : 's'}`);
+        exported.accounts.forEach((account, i) => {
+          out('');
+          out(`account ${i + 1}:`);
+          printAccount(account, now);
+        });
+        return 0;
       }
-      for (const [name, value] of rows) if (value !== undefined) out(`${`${name}:`.padEnd(11)}${value}`);
+      printAccount(parseOtpauthUri(uri as string), now);
       return 0;
     },
   },
@@ -191,6 +185,30 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** The fields of one account, a weak-secret warning on stderr, and its code at `now`. */
+function printAccount(p: OtpauthUri, now: number | undefined): void {
+  if (p.weakSecret) warnWeak(decodeSecret(p.secret).length);
+  const rows: Array<[string, string | number | bigint | undefined]> = [
+    ['type', p.type],
+    ['issuer', p.issuer],
+    ['label', p.labelIssuer === undefined ? undefined : `${p.labelIssuer} (label prefix; the issuer parameter wins)`],
+    ['account', p.account],
+    ['secret', p.secret],
+    ['algorithm', p.algorithm],
+    ['digits', p.digits],
+    ['period', p.period],
+    ['counter', p.counter],
+    ['image', p.image],
+  ];
+  const otp = { algorithm: p.algorithm, digits: p.digits };
+  if (p.type === 'hotp') rows.push(['code', generateHotp(p.secret, p.counter ?? 0, otp)]);
+  else {
+    const opts = { ...otp, period: p.period, now };
+    rows.push(['step', timeStep(now, opts)], ['code', generateTotp(p.secret, opts)]);
+  }
+  for (const [name, value] of rows) if (value !== undefined) out(`${`${name}:`.padEnd(11)}${value}`);
+}
 
 function overallHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));

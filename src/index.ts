@@ -1,4 +1,5 @@
 export { constantTimeEqual } from './core/compare.js';
+export { parseMigrationUri, type MigrationExport } from './core/migration.js';
 export { generateHotp, verifyHotp, type HotpVerifyResult, type VerifyHotpOptions } from './core/hotp.js';
 export {
   generateRecoveryCodes,

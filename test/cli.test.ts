@@ -191,6 +191,35 @@ describe('inspect', () => {
     ]);
   });
 
+  it('a label prefix that differs from the issuer is shown; a weak secret is warned about on stderr', () => {
+    const r = mfakit(['inspect', 'otpauth://totp/Some+Company%3ame%40example.net?secret=JBSWY3DPEHPK3PXP&issuer=Microsoft', '--time', '59']);
+    expect(r.status).toBe(0);
+    expect(r.lines.slice(0, 4)).toEqual(['type:      totp', 'issuer:    Microsoft', 'label:     Some Company (label prefix; the issuer parameter wins)', 'account:   me@example.net']);
+    expect(r.lines.at(-1)).toBe('code:      996554'); // oathtool --totp --base32 JBSWY3DPEHPK3PXP --now '1970-01-01 00:00:59 UTC'
+    expect(r.stderr).toMatch(/^mfakit: warning: the secret is 10 bytes/);
+  });
+
+  it('a Google Authenticator export lists every account', () => {
+    // Two accounts: ACME:jane (20-byte RFC key, TOTP) and a 10-byte HOTP key at counter 1, batch 1 of 1.
+    const bytes = [
+      0x0a, 0x2d, 0x0a, 0x14, ...new TextEncoder().encode('12345678901234567890'), 0x12, 0x09, ...new TextEncoder().encode('ACME:jane'),
+      0x1a, 0x04, ...new TextEncoder().encode('ACME'), 0x20, 0x01, 0x28, 0x01, 0x30, 0x02,
+      0x0a, 0x14, 0x0a, 0x0a, ...new TextEncoder().encode('Hello!'), 0xde, 0xad, 0xbe, 0xef, 0x12, 0x02, 0x6a, 0x6f, 0x30, 0x01, 0x38, 0x01,
+      0x18, 0x01,
+    ];
+    const uri = `otpauth-migration://offline?data=${encodeURIComponent(btoa(String.fromCharCode(...bytes)))}`;
+    const r = mfakit(['inspect', uri, '--time', '59']);
+    expect(r.status).toBe(0);
+    expect(r.lines[0]).toBe('export:    QR code 1 of 1, 2 accounts');
+    expect(r.lines).toContain('account 1:');
+    expect(r.lines).toContain('account 2:');
+    expect(r.lines).toContain('issuer:    ACME');
+    // oathtool --totp 3132333435363738393031323334353637383930 --now '1970-01-01 00:00:59 UTC' → 287082;
+    // oathtool --hotp 48656c6c6f21deadbeef -c 1 → 996554.
+    expect(r.lines.filter((l) => l.startsWith('code:'))).toEqual(['code:      287082', 'code:      996554']);
+    expect(r.stderr).toMatch(/warning: the secret is 10 bytes/);
+  });
+
   it('a HOTP URI shows its counter and code', () => {
     const r = mfakit(['inspect', `otpauth://hotp/jane?secret=${RFC_BASE32.SHA1}&counter=2`]);
     expect(r.lines).toContain('counter:   2');
@@ -232,7 +261,8 @@ describe('bad arguments: one line on stderr, nothing on stdout, exit code 2', ()
     ['uri without account', ['uri', '--issuer', 'ACME'], /--account is required/],
     ['colon in the account', ['uri', '--account', 'a:b', '--no-qr'], /account must not contain a colon/],
     ['broken otpauth URI', ['inspect', 'https://example.com'], /invalid otpauth URI/],
-    ['inspect without a URI', ['inspect'], /missing <otpauth-uri>/],
+    ['inspect without a URI', ['inspect'], /missing <uri>/],
+    ['truncated export', ['inspect', 'otpauth-migration://offline?data=CgQKAA'], /invalid otpauth-migration URI: the data is truncated/],
     ['zero recovery codes', ['recovery-codes', '--count', '0'], /count must be between 1 and 100/],
     ['short generated secret', ['secret', '--bytes', '8'], /bytes must be between 16 and 1024/],
     ['empty standard input', ['code', '-'], /no secret on standard input/],
@@ -250,6 +280,9 @@ describe('bad arguments: one line on stderr, nothing on stdout, exit code 2', ()
     const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1';
     expect(mfakit(['code', secret]).stderr).not.toContain('GEZDGNBV');
     expect(mfakit(['verify', RFC_BASE32.SHA1, '123456', '654321']).stderr).not.toMatch(/123456|654321|GEZDGNBV/);
-    expect(mfakit(['inspect', `otpauth://totp/A:b?secret=${RFC_BASE32.SHA1}&issuer=C`]).stderr).not.toContain('GEZDGNBV');
+    const broken = mfakit(['inspect', `otpauth://totp/A:b?secret=${secret}&issuer=C`]);
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain("'1' (U+0031) at position 32");
+    expect(broken.stderr).not.toContain('GEZDGNBV');
   });
 });
