@@ -8,16 +8,19 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import {
   buildOtpauthUri,
+  decodeSecret,
   generateHotp,
   generateRecoveryCodes,
   generateSecret,
   generateTotp,
   isMfaError,
+  parseMigrationUri,
   parseOtpauthUri,
   timeStep,
   verifyHotp,
   verifyTotp,
   type Algorithm,
+  type OtpauthUri,
 } from './index.js';
 import { qrTerminal } from './qr.js';
 
@@ -44,15 +47,13 @@ const OTP_OPTIONS: Options = {
   period: { type: 'string' },
   algorithm: { type: 'string' },
   counter: { type: 'string' },
-  'allow-short-secret': { type: 'boolean' },
 };
 
 const OTP_HELP = `  --time <seconds>       Unix time to use instead of now (decimals allowed)
   --digits <n>           code length, 6-10 (default 6)
   --period <seconds>     TOTP time step (default 30)
   --algorithm <name>     SHA1, SHA256 or SHA512 (default SHA1)
-  --counter <n>          use HOTP (RFC 4226) with this counter instead of TOTP
-  --allow-short-secret   accept a secret under 16 bytes (legacy 80-bit secrets)`;
+  --counter <n>          use HOTP (RFC 4226) with this counter instead of TOTP`;
 const STDIN_NOTE = 'A secret of "-" is read from standard input, which keeps it out of shell history.';
 
 const COMMANDS: Record<string, Command> = {
@@ -120,7 +121,6 @@ const COMMANDS: Record<string, Command> = {
   --digits <n>           code length, 6-10 (default 6; most apps only support 6)
   --period <seconds>     time step (default 30; most apps only support 30)
   --algorithm <name>     SHA1, SHA256 or SHA512 (default SHA1; most apps only support SHA1)
-  --allow-short-secret   accept a secret under 16 bytes
   --no-qr                print the URI only`,
     notes: 'Anyone who sees the QR code or the URI can generate codes: show it only to its user.',
     options: {
@@ -130,7 +130,6 @@ const COMMANDS: Record<string, Command> = {
       digits: { type: 'string' },
       period: { type: 'string' },
       algorithm: { type: 'string' },
-      'allow-short-secret': { type: 'boolean' },
       'no-qr': { type: 'boolean' },
     },
     positionals: [],
@@ -151,34 +150,25 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   inspect: {
-    usage: 'mfakit inspect <otpauth-uri> [--time T] [--allow-short-secret]',
-    summary: 'parse an otpauth:// URI, print its fields and the current code',
-    details: `  --time <seconds>       Unix time for the code shown (default now)
-  --allow-short-secret   accept a secret under 16 bytes`,
-    options: { time: { type: 'string' }, 'allow-short-secret': { type: 'boolean' } },
-    positionals: ['otpauth-uri'],
+    usage: 'mfakit inspect <uri> [--time T]',
+    summary: 'parse an otpauth:// URI or a Google Authenticator export, print every account and its current code',
+    details: `  --time <seconds>       Unix time for the codes shown (default now)`,
+    notes: 'A Google Authenticator export is the text of its "Transfer accounts" QR code (otpauth-migration://offline?data=…).',
+    options: { time: { type: 'string' } },
+    positionals: ['uri'],
     run([uri], values) {
-      const allowShortSecret = values['allow-short-secret'] === true;
-      const p = parseOtpauthUri(uri as string, { allowShortSecret });
-      const rows: Array<[string, string | number | undefined]> = [
-        ['type', p.type],
-        ['issuer', p.issuer],
-        ['account', p.account],
-        ['secret', p.secret],
-        ['algorithm', p.algorithm],
-        ['digits', p.digits],
-        ['period', p.period],
-        ['counter', p.counter],
-        ['image', p.image],
-      ];
-      const otp = { algorithm: p.algorithm, digits: p.digits, allowShortSecret };
-      if (p.type === 'hotp') rows.push(['code', generateHotp(p.secret, p.counter as number, otp)]);
-      else {
-        const now = timeOptions(values).now;
-        const opts = { ...otp, period: p.period as number, ...(now === undefined ? {} : { now }) };
-        rows.push(['step', timeStep(now, opts)], ['code', generateTotp(p.secret, opts)]);
+      const now = timeOptions(values).now;
+      if (/^\s*otpauth-migration:/i.test(uri as string)) {
+        const exported = parseMigrationUri(uri as string);
+        out(`export:    QR code ${exported.batchIndex + 1} of ${exported.batchSize}, ${exported.accounts.length} account${exported.accounts.length === 1 ? '' : 's'}`);
+        exported.accounts.forEach((account, i) => {
+          out('');
+          out(`account ${i + 1}:`);
+          printAccount(account, now);
+        });
+        return 0;
       }
-      for (const [name, value] of rows) if (value !== undefined) out(`${`${name}:`.padEnd(11)}${value}`);
+      printAccount(parseOtpauthUri(uri as string), now);
       return 0;
     },
   },
@@ -195,6 +185,30 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+/** The fields of one account, a weak-secret warning on stderr, and its code at `now`. */
+function printAccount(p: OtpauthUri, now: number | undefined): void {
+  if (p.weakSecret) warnWeak(decodeSecret(p.secret).length);
+  const rows: Array<[string, string | number | bigint | undefined]> = [
+    ['type', p.type],
+    ['issuer', p.issuer],
+    ['label', p.labelIssuer === undefined ? undefined : `${p.labelIssuer} (label prefix; the issuer parameter wins)`],
+    ['account', p.account],
+    ['secret', p.secret],
+    ['algorithm', p.algorithm],
+    ['digits', p.digits],
+    ['period', p.period],
+    ['counter', p.counter],
+    ['image', p.image],
+  ];
+  const otp = { algorithm: p.algorithm, digits: p.digits };
+  if (p.type === 'hotp') rows.push(['code', generateHotp(p.secret, p.counter ?? 0, otp)]);
+  else {
+    const opts = { ...otp, period: p.period, now };
+    rows.push(['step', timeStep(now, opts)], ['code', generateTotp(p.secret, opts)]);
+  }
+  for (const [name, value] of rows) if (value !== undefined) out(`${`${name}:`.padEnd(11)}${value}`);
+}
 
 function overallHelp(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -268,15 +282,14 @@ function findCommand(name: string): Command {
   throw new UsageError(`unknown command${shown} (try "mfakit --help")`);
 }
 
-function otpOptions(values: Values): { algorithm?: Algorithm; digits?: number; allowShortSecret?: boolean } {
-  const opts: { algorithm?: Algorithm; digits?: number; allowShortSecret?: boolean } = {};
+function otpOptions(values: Values): { algorithm?: Algorithm; digits?: number } {
+  const opts: { algorithm?: Algorithm; digits?: number } = {};
   if (values.algorithm !== undefined) {
     const a = (values.algorithm as string).toUpperCase().replace('-', '');
     if (a !== 'SHA1' && a !== 'SHA256' && a !== 'SHA512') throw new UsageError('--algorithm must be SHA1, SHA256 or SHA512');
     opts.algorithm = a;
   }
   if (values.digits !== undefined) opts.digits = integer(values.digits, '--digits');
-  if (values['allow-short-secret'] === true) opts.allowShortSecret = true;
   return opts;
 }
 
@@ -296,11 +309,21 @@ function integer(value: string | boolean | undefined, name: string): number {
   return Number(value);
 }
 
-function readSecret(arg: string): string {
-  if (arg !== '-') return arg;
-  const text = readFileSync(0, 'utf8').split(/\r?\n/)[0]?.trim() ?? '';
-  if (text === '') throw new UsageError('no secret on standard input');
-  return text;
+/** The secret argument as bytes ("-" reads standard input), with a warning on stderr when it is weak. */
+function readSecret(arg: string): Uint8Array {
+  let text = arg;
+  if (arg === '-') {
+    text = readFileSync(0, 'utf8').split(/\r?\n/)[0]?.trim() ?? '';
+    if (text === '') throw new UsageError('no secret on standard input');
+  }
+  const bytes = decodeSecret(text);
+  if (bytes.length < 16) warnWeak(bytes.length);
+  return bytes;
+}
+
+/** Weak secrets are computed with (they exist in the wild), but the person debugging one should know. */
+function warnWeak(length: number): void {
+  process.stderr.write(`mfakit: warning: the secret is ${length} bytes, under the 16 that RFC 4226 §4 (R6) asks for; codes are computed all the same\n`);
 }
 
 function version(): string {

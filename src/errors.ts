@@ -2,8 +2,10 @@
  * Stable error codes carried by {@link MfaError}. Codes never change within a
  * major version; messages may.
  *
- * - `INVALID_SECRET`: a secret is not valid base32, is empty, or is shorter
- *   than 16 bytes without `allowShortSecret` (RFC 4226 §4 R6).
+ * - `INVALID_SECRET`: a secret is not valid base32 (the message names the
+ *   character and its 1-based position), is empty, or is too long. A secret
+ *   shorter than 16 bytes is not an error: it is computed with and flagged as
+ *   weak (RFC 4226 §4 R6 applies to the secrets mfakit makes).
  * - `INVALID_URI`: an `otpauth://` URI could not be parsed; `message` says why.
  * - `INVALID_RECOVERY_CODE`: a string given to {@link hashRecoveryCode} is not
  *   a recovery code.

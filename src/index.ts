@@ -1,4 +1,5 @@
 export { constantTimeEqual } from './core/compare.js';
+export { parseMigrationUri, type MigrationExport } from './core/migration.js';
 export { generateHotp, verifyHotp, type HotpVerifyResult, type VerifyHotpOptions } from './core/hotp.js';
 export {
   generateRecoveryCodes,
@@ -26,7 +27,6 @@ export {
   parseOtpauthUri,
   type OtpauthUri,
   type OtpauthUriParams,
-  type ParseOtpauthUriOptions,
 } from './core/uri.js';
 export { isMfaError, MfaError, type MfaErrorCode } from './errors.js';
 export type { Algorithm } from './internal/hmac.js';

@@ -108,9 +108,13 @@ describe('code', () => {
     expect(mfakit(['code', '-', '--time', '59', '--digits', '8'], `${RFC_BASE32.SHA1}\n`).lines.at(-1)).toBe('94287082');
   });
 
-  it('a legacy 10-byte secret needs --allow-short-secret', () => {
-    expect(mfakit(['code', 'JBSWY3DPEHPK3PXP', '--time', '0']).status).toBe(2);
-    expect(mfakit(['code', 'JBSWY3DPEHPK3PXP', '--time', '0', '--allow-short-secret']).lines.at(-1)).toMatch(/^[0-9]{6}$/);
+  it('a legacy 10-byte secret is computed with, and a warning goes to stderr', () => {
+    const r = mfakit(['code', 'JBSWY3DPEHPK3PXP', '--time', '59']);
+    expect(r.status).toBe(0);
+    // oathtool --totp --base32 JBSWY3DPEHPK3PXP --now '1970-01-01 00:00:59 UTC'
+    expect(r.stdout).toBe('996554\n');
+    expect(r.stderr).toMatch(/^mfakit: warning: the secret is 10 bytes, under the 16 that RFC 4226 §4 \(R6\) asks for/);
+    expect(mfakit(['code', RFC_BASE32.SHA1, '--time', '59']).stderr).toBe('');
   });
 });
 
@@ -187,6 +191,35 @@ describe('inspect', () => {
     ]);
   });
 
+  it('a label prefix that differs from the issuer is shown; a weak secret is warned about on stderr', () => {
+    const r = mfakit(['inspect', 'otpauth://totp/Some+Company%3ame%40example.net?secret=JBSWY3DPEHPK3PXP&issuer=Microsoft', '--time', '59']);
+    expect(r.status).toBe(0);
+    expect(r.lines.slice(0, 4)).toEqual(['type:      totp', 'issuer:    Microsoft', 'label:     Some Company (label prefix; the issuer parameter wins)', 'account:   me@example.net']);
+    expect(r.lines.at(-1)).toBe('code:      996554'); // oathtool --totp --base32 JBSWY3DPEHPK3PXP --now '1970-01-01 00:00:59 UTC'
+    expect(r.stderr).toMatch(/^mfakit: warning: the secret is 10 bytes/);
+  });
+
+  it('a Google Authenticator export lists every account', () => {
+    // Two accounts: ACME:jane (20-byte RFC key, TOTP) and a 10-byte HOTP key at counter 1, batch 1 of 1.
+    const bytes = [
+      0x0a, 0x2d, 0x0a, 0x14, ...new TextEncoder().encode('12345678901234567890'), 0x12, 0x09, ...new TextEncoder().encode('ACME:jane'),
+      0x1a, 0x04, ...new TextEncoder().encode('ACME'), 0x20, 0x01, 0x28, 0x01, 0x30, 0x02,
+      0x0a, 0x14, 0x0a, 0x0a, ...new TextEncoder().encode('Hello!'), 0xde, 0xad, 0xbe, 0xef, 0x12, 0x02, 0x6a, 0x6f, 0x30, 0x01, 0x38, 0x01,
+      0x18, 0x01,
+    ];
+    const uri = `otpauth-migration://offline?data=${encodeURIComponent(btoa(String.fromCharCode(...bytes)))}`;
+    const r = mfakit(['inspect', uri, '--time', '59']);
+    expect(r.status).toBe(0);
+    expect(r.lines[0]).toBe('export:    QR code 1 of 1, 2 accounts');
+    expect(r.lines).toContain('account 1:');
+    expect(r.lines).toContain('account 2:');
+    expect(r.lines).toContain('issuer:    ACME');
+    // oathtool --totp 3132333435363738393031323334353637383930 --now '1970-01-01 00:00:59 UTC' → 287082;
+    // oathtool --hotp 48656c6c6f21deadbeef -c 1 → 996554.
+    expect(r.lines.filter((l) => l.startsWith('code:'))).toEqual(['code:      287082', 'code:      996554']);
+    expect(r.stderr).toMatch(/warning: the secret is 10 bytes/);
+  });
+
   it('a HOTP URI shows its counter and code', () => {
     const r = mfakit(['inspect', `otpauth://hotp/jane?secret=${RFC_BASE32.SHA1}&counter=2`]);
     expect(r.lines).toContain('counter:   2');
@@ -224,12 +257,12 @@ describe('bad arguments: one line on stderr, nothing on stdout, exit code 2', ()
     ['unknown algorithm', ['code', S, '--algorithm', 'MD5'], /--algorithm must be SHA1, SHA256 or SHA512/],
     ['period zero', ['code', S, '--period', '0'], /period must be between/],
     ['not base32', ['code', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1'], /secret contains '1'/],
-    ['short secret', ['verify', 'JBSWY3DPEHPK3PXP', '123456'], /allowShortSecret/],
     ['window too wide', ['verify', S, '123456', '--window', '11'], /window must be between 0 and 10/],
     ['uri without account', ['uri', '--issuer', 'ACME'], /--account is required/],
     ['colon in the account', ['uri', '--account', 'a:b', '--no-qr'], /account must not contain a colon/],
     ['broken otpauth URI', ['inspect', 'https://example.com'], /invalid otpauth URI/],
-    ['inspect without a URI', ['inspect'], /missing <otpauth-uri>/],
+    ['inspect without a URI', ['inspect'], /missing <uri>/],
+    ['truncated export', ['inspect', 'otpauth-migration://offline?data=CgQKAA'], /invalid otpauth-migration URI: the data is truncated/],
     ['zero recovery codes', ['recovery-codes', '--count', '0'], /count must be between 1 and 100/],
     ['short generated secret', ['secret', '--bytes', '8'], /bytes must be between 16 and 1024/],
     ['empty standard input', ['code', '-'], /no secret on standard input/],
@@ -247,6 +280,9 @@ describe('bad arguments: one line on stderr, nothing on stdout, exit code 2', ()
     const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ1';
     expect(mfakit(['code', secret]).stderr).not.toContain('GEZDGNBV');
     expect(mfakit(['verify', RFC_BASE32.SHA1, '123456', '654321']).stderr).not.toMatch(/123456|654321|GEZDGNBV/);
-    expect(mfakit(['inspect', `otpauth://totp/A:b?secret=${RFC_BASE32.SHA1}&issuer=C`]).stderr).not.toContain('GEZDGNBV');
+    const broken = mfakit(['inspect', `otpauth://totp/A:b?secret=${secret}&issuer=C`]);
+    expect(broken.status).toBe(2);
+    expect(broken.stderr).toContain("'1' (U+0031) at position 32");
+    expect(broken.stderr).not.toContain('GEZDGNBV');
   });
 });

@@ -117,9 +117,14 @@ function mistakes(): CallerMistake[] {
   }
 
   // Counters, options and windows.
-  for (const counter of NOT_INTEGERS) {
+  for (const counter of NOT_INTEGERS.filter((v) => typeof v !== 'bigint')) {
     add(`generateHotp(counter=${String(counter)})`, () => generateHotp(KEY, counter as never), TypeError, /counter/);
     add(`verifyHotp(counter=${String(counter)})`, () => verifyHotp(KEY, '123456', counter as never), TypeError, /counter/);
+  }
+  // Counters as bigint: 0 to 2^64−1 (RFC 4226 §5.1, 8 bytes).
+  for (const counter of [-1n, 2n ** 64n]) {
+    add(`generateHotp(counter=${counter}n)`, () => generateHotp(KEY, counter), RangeError, /counter/);
+    add(`verifyHotp(counter=${counter}n)`, () => verifyHotp(KEY, '123456', counter), RangeError, /counter/);
   }
   for (const counter of [-1, 2 ** 53, Number.MAX_VALUE]) {
     add(`generateHotp(counter=${counter})`, () => generateHotp(KEY, counter), RangeError, /counter/);
@@ -136,7 +141,6 @@ function mistakes(): CallerMistake[] {
     add(`generateHotp(algorithm=${String(algorithm)})`, () => generateHotp(KEY, 0, { algorithm: algorithm as never }), TypeError, /algorithm/);
     add(`verifyTotp(algorithm=${String(algorithm)})`, () => verifyTotp(KEY, '123456', { algorithm: algorithm as never }), TypeError, /algorithm/);
   }
-  add('generateHotp(allowShortSecret="yes")', () => generateHotp(KEY, 0, { allowShortSecret: 'yes' as never }), TypeError, /allowShortSecret/);
   for (const now of [Number.NaN, Number.POSITIVE_INFINITY, '0', 1n]) {
     add(`generateTotp(now=${String(now)})`, () => generateTotp(KEY, { now: now as never }), TypeError, /now/);
     add(`verifyTotp(now=${String(now)})`, () => verifyTotp(KEY, '123456', { now: now as never }), TypeError, /now/);
@@ -168,7 +172,6 @@ function mistakes(): CallerMistake[] {
     add(`verifyTotp(opts=${JSON.stringify(opts)})`, () => verifyTotp(KEY, '123456', o), TypeError, /options/);
     add(`timeStep(opts=${JSON.stringify(opts)})`, () => timeStep(0, o), TypeError, /options/);
     add(`buildOtpauthUri(${JSON.stringify(opts)})`, () => buildOtpauthUri(o), TypeError, /params/);
-    add(`parseOtpauthUri(opts=${JSON.stringify(opts)})`, () => parseOtpauthUri('otpauth://totp/a?secret=' + KEY, o), TypeError, /options/);
     add(`generateRecoveryCodes(${JSON.stringify(opts)})`, () => generateRecoveryCodes(o), TypeError, /options/);
     add(`hashRecoveryCode(opts=${JSON.stringify(opts)})`, () => hashRecoveryCode('0000-0000-0000-0000-0000-0000', o), TypeError, /options/);
   }

@@ -8,11 +8,11 @@ import { secretBytes, type Secret } from './secret.js';
 /** Options of {@link generateTotp}. */
 export interface TotpOptions extends OtpOptions, TimeStepOptions {
   /** The time in milliseconds since the epoch. @default Date.now() */
-  now?: number;
+  now?: number | undefined;
 }
 
 /** A window of steps around the current one: a number (both ways) or `{ past, future }`, each 0–10. */
-export type TotpWindow = number | { past?: number; future?: number };
+export type TotpWindow = number | { past?: number | undefined; future?: number | undefined };
 
 /** Options of {@link verifyTotp}. */
 export interface VerifyTotpOptions extends TotpVerifierOptions, TotpCheckOptions {}
@@ -41,7 +41,7 @@ export function timeStep(now?: number, opts?: TimeStepOptions): number {
  * Generates an RFC 6238 TOTP code for `opts.now`.
  *
  * @param secret - shared secret, bytes or base32
- * @param opts - `now`, `period`, `t0`, `algorithm`, `digits`, `allowShortSecret`
+ * @param opts - `now`, `period`, `t0`, `algorithm`, `digits`
  * @returns the code, zero-padded to `digits`
  * @throws {RangeError} when `now` is before `t0`; {@link MfaError} `INVALID_SECRET`
  * @example
@@ -51,7 +51,7 @@ export function generateTotp(secret: Secret, opts?: TotpOptions): string {
   const o = resolveOtp(opts);
   const step = timeStep(opts?.now, opts);
   if (step < 0) throw new RangeError('now is before t0');
-  const key = secretBytes(secret, o.allowShortSecret);
+  const key = secretBytes(secret);
   const mac = createOtpMac(o.algorithm, key);
   if (key !== secret) key.fill(0);
   const code = mac.truncate(step) % (POW10[o.digits] as number);
@@ -119,7 +119,7 @@ export function createTotpVerifier(secret: Secret, opts?: TotpVerifierOptions): 
   const { past, future } = resolveWindow(opts?.window, 'window', 1);
   const digits = o.digits;
   const mod = POW10[digits] as number;
-  const key = secretBytes(secret, o.allowShortSecret);
+  const key = secretBytes(secret);
   const mac = createOtpMac(o.algorithm, key);
   // A base32 secret was decoded into our own copy; the keyed state is all we need from it.
   if (key !== secret) key.fill(0);

@@ -10,7 +10,10 @@ export type Algorithm = 'SHA1' | 'SHA256' | 'SHA512';
  * Returns the 31-bit `Snum` before the modulo.
  */
 export interface OtpMac {
+  /** For a counter 0 to 2^53−1. */
   truncate(counter: number): number;
+  /** For a counter 0 to 2^64−1 given as its high and low 32-bit words (RFC 4226 §5.1: 8 bytes, big-endian). */
+  truncateWords(high: number, low: number): number;
   /** Zeroes the keyed state and the scratch buffers. */
   destroy(): void;
 }
@@ -68,16 +71,20 @@ class KeyedMac implements OtpMac {
   }
 
   truncate(counter: number): number {
+    // Exact up to 2^53-1: the high word is the quotient by 2^32, never a 32-bit shift of the whole.
+    return this.truncateWords(Math.floor(counter / 0x100000000), counter | 0);
+  }
+
+  truncateWords(high: number, low: number): number {
     const k = this.k;
     const w = k.w;
     const n = k.stateWords;
     const bw = k.blockWords;
     const s = SCRATCH;
     // Inner block: the 8-byte big-endian counter, the 0x80 pad byte, zeros, and the bit
-    // length of ipad block + counter. Counters are exact up to 2^53-1: the high word is
-    // the quotient by 2^32, never a 32-bit shift of the whole.
-    w[0] = Math.floor(counter / 0x100000000);
-    w[1] = counter | 0;
+    // length of ipad block + counter.
+    w[0] = high;
+    w[1] = low;
     w[2] = 0x80000000 | 0;
     for (let i = 3; i < bw - 1; i++) w[i] = 0;
     w[bw - 1] = (bw * 4 + 8) * 8;

@@ -4,28 +4,35 @@ import type { Algorithm } from './hmac.js';
 /** Options shared by HOTP and TOTP. */
 export interface OtpOptions {
   /** HMAC hash (RFC 6238 §1.2). @default 'SHA1' */
-  algorithm?: Algorithm;
+  algorithm?: Algorithm | undefined;
   /** Code length, 6–10 (RFC 4226 §5.3 requires at least 6). @default 6 */
-  digits?: number;
-  /** Accept secrets shorter than 16 bytes, e.g. imported 10-byte legacy secrets. @default false */
-  allowShortSecret?: boolean;
+  digits?: number | undefined;
 }
 
 /** Options shared by {@link generateTotp}, {@link verifyTotp} and {@link timeStep}. */
 export interface TimeStepOptions {
   /** Time step in seconds, X in RFC 6238 §4.1. @default 30 */
-  period?: number;
+  period?: number | undefined;
   /** Unix time in seconds at which step 0 begins, T0 in RFC 6238 §4.1. @default 0 */
-  t0?: number;
+  t0?: number | undefined;
 }
 
 export interface ResolvedOtp {
   algorithm: Algorithm;
   digits: number;
-  allowShortSecret: boolean;
 }
 
-const ALGORITHMS: readonly Algorithm[] = ['SHA1', 'SHA256', 'SHA512'];
+export const ALGORITHMS: readonly Algorithm[] = ['SHA1', 'SHA256', 'SHA512'];
+
+/**
+ * Reads an algorithm name as URIs and people spell it: any case, with or
+ * without a dash or underscore (`sha-256`, `SHA_1`, `sha3-512`).
+ * @returns the canonical name, or `undefined` when it names no algorithm we compute
+ */
+export function algorithmFromName(text: string): Algorithm | undefined {
+  const squeezed = text.trim().toUpperCase().replace(/[-_ ]/g, '');
+  return ALGORITHMS.find((a) => a.replace('-', '') === squeezed);
+}
 export const MAX_WINDOW = 10;
 
 export function resolveOtp(opts: OtpOptions | undefined): ResolvedOtp {
@@ -36,9 +43,7 @@ export function resolveOtp(opts: OtpOptions | undefined): ResolvedOtp {
   }
   const digits = opts?.digits ?? 6;
   assertInteger(digits, 'digits', 6, 10);
-  const allowShortSecret = opts?.allowShortSecret ?? false;
-  if (typeof allowShortSecret !== 'boolean') throw new TypeError(`allowShortSecret must be a boolean, got ${describe(allowShortSecret)}`);
-  return { algorithm, digits, allowShortSecret };
+  return { algorithm, digits };
 }
 
 export function resolveTimeStep(opts: TimeStepOptions | undefined): { period: number; t0: number } {
@@ -71,4 +76,23 @@ export function resolveWindow(window: unknown, name: string, fallback: number): 
     return { past, future };
   }
   throw new TypeError(`${name} must be a number or { past, future }, got ${describe(window)}`);
+}
+
+/** 2^64−1: RFC 4226 §5.1 makes the counter an 8-byte value. */
+export const MAX_COUNTER = 0xffffffffffffffffn;
+
+/**
+ * Checks an HOTP counter: an integer number 0 to 2^53−1, or a `bigint` 0 to
+ * 2^64−1, and returns it unchanged.
+ */
+export function assertCounter<C extends number | bigint>(counter: C, name = 'counter'): C {
+  if (typeof counter === 'bigint') {
+    if (counter < 0n || counter > MAX_COUNTER) throw new RangeError(`${name} must be between 0 and 2^64−1, got ${counter}`);
+    return counter;
+  }
+  if (typeof counter === 'number' && Number.isInteger(counter) && counter > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`${name} must be between 0 and ${Number.MAX_SAFE_INTEGER} as a number (pass a bigint for larger counters), got ${counter}`);
+  }
+  assertInteger(counter, name, 0, Number.MAX_SAFE_INTEGER);
+  return counter;
 }
