@@ -23,6 +23,8 @@ declare module 'vitest' {
     redisUrl: string;
     /** Why the servers are missing, when they are. */
     servicesSkipReason: string;
+    /** PgBouncer (transaction pooling) in front of `pgUrl`'s server, or '' when not available. */
+    pgbouncerUrl: string;
   }
 }
 
@@ -31,6 +33,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const SCRIPT = join(ROOT, 'scripts/services.sh');
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  providePgbouncer(project, null);
   const provide = (pgUrl: string, redisUrl: string, reason: string): void => {
     project.provide('pgUrl', pgUrl);
     project.provide('redisUrl', redisUrl);
@@ -65,6 +68,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     MFAKIT_SERVICES_DIR: dir,
     MFAKIT_PG_PORT: String(await freePort()),
     MFAKIT_REDIS_PORT: String(await freePort()),
+    MFAKIT_PGBOUNCER_PORT: String(await freePort()),
     // Stops the servers if this process dies before teardown.
     MFAKIT_SERVICES_OWNER_PID: String(process.pid),
   };
@@ -82,7 +86,16 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const vars = parseEnv(readFileSync(join(dir, 'services.env'), 'utf8'));
   // A URL given in the environment wins over the throwaway server of the same kind.
   provide(envPg || (vars.MFAKIT_PG_URL ?? ''), envRedis || (vars.MFAKIT_REDIS_URL ?? ''), '');
+  providePgbouncer(project, vars);
   return stop;
+}
+
+/**
+ * `pgbouncerUrl`: MFAKIT_PGBOUNCER_URL when set, else the throwaway PgBouncer
+ * that services.sh started (when `pgbouncer` is installed), else ''.
+ */
+function providePgbouncer(project: TestProject, vars: Record<string, string> | null): void {
+  project.provide('pgbouncerUrl', process.env.MFAKIT_PGBOUNCER_URL || (vars?.MFAKIT_PGBOUNCER_URL ?? ''));
 }
 
 /** True unless the command line names test files and none is under test/adapters. */
