@@ -105,6 +105,7 @@ unix_socket_dir =
 auth_type = trust
 auth_file = $pgbroot/userlist.txt
 pool_mode = transaction
+admin_users = postgres
 default_pool_size = 8
 max_client_conn = 400
 ignore_startup_parameters = extra_float_digits
