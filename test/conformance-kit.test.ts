@@ -1,22 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, type MfaStore } from '../src/index.js';
-import { ConformanceError, runStoreConformance } from '../src/testing/index.js';
+import { defineStore } from '../src/store/define.js';
+import { createMemoryStore, type MemoryStore } from '../src/store/memory.js';
+import type { CodeRecord, FactorRecord, MfaStore, StoreImplementation, ThrottleSchedule } from '../src/store/types.js';
+import { ConformanceError, runStoreConformance, type StoreConformanceOptions } from '../src/testing/index.js';
 
-// The kit is only worth something if it fails broken adapters. Each mutant
-// below is a plausible adapter bug (a read-then-write race, an off-by-one, a
-// missing condition); the kit must report it in the named test.
+// The kit is only worth something if it fails broken stores. Each mutant below
+// wraps the MemoryStore with one plausible adapter bug (a read-then-write race,
+// a missing condition, a consequence left out, a collation that folds ids, a
+// driver that returns strings); the kit must report it in the named test.
 
-type Collected = Map<string, () => Promise<void>>;
+type Dumpable = MfaStore & { dump(): string };
+type Tests = Map<string, (context?: unknown) => Promise<void>>;
 
-function collect(createStore: () => MfaStore): Collected {
-  const tests: Collected = new Map();
-  runStoreConformance({ test: (name, fn) => tests.set(name, fn), createStore });
+const NO_LOCKS: ThrottleSchedule = { locks: [0], suspendAfter: 1000 };
+// Lets the other concurrent calls run between a mutant's read and its write.
+const yieldTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+function collect(opts: Omit<StoreConformanceOptions, 'test'>): Tests {
+  const tests: Tests = new Map();
+  runStoreConformance({ ...opts, test: (name, fn) => tests.set(name, fn) });
   return tests;
 }
 
-async function failures(createStore: () => MfaStore): Promise<Map<string, unknown>> {
+/** Runs every kit test against stores from `createStore` and returns the failures by test name. */
+async function failures(createStore: () => Dumpable): Promise<Map<string, unknown>> {
   const failed = new Map<string, unknown>();
-  for (const [name, fn] of collect(createStore)) {
+  for (const [name, fn] of collect({ createStore, rawDump: (s) => (s as Dumpable).dump() })) {
     try {
       await fn();
     } catch (e) {
@@ -26,25 +35,53 @@ async function failures(createStore: () => MfaStore): Promise<Map<string, unknow
   return failed;
 }
 
-const tick = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Expects a failing kit test whose name contains each fragment, failing with a ConformanceError. */
+function expectCaught(failed: Map<string, unknown>, ...fragments: string[]): void {
+  expect(failed.size, 'the kit reported no failure').toBeGreaterThan(0);
+  for (const fragment of fragments) {
+    const hits = [...failed].filter(([name]) => name.includes(fragment));
+    expect(hits.map(([n]) => n), `no failing test named like “${fragment}”; failed: ${[...failed.keys()].join(' | ')}`).not.toEqual([]);
+    for (const [, err] of hits) expect(err).toBeInstanceOf(ConformanceError);
+  }
+}
 
-/** A MemoryStore whose methods can be replaced one by one. */
-function mutant(patch: (inner: MemoryStore) => Partial<MfaStore>): () => MfaStore {
+/** A MemoryStore with some implementation methods replaced, defined again like an adapter. */
+function mutant(patch: (inner: MemoryStore) => Partial<StoreImplementation>): () => Dumpable {
   return () => {
-    const inner = new MemoryStore();
-    const overrides = patch(inner);
-    return new Proxy(inner, {
-      get(target, prop, receiver) {
-        if (typeof prop === 'string' && prop in overrides) return overrides[prop as keyof MfaStore];
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const inner = createMemoryStore();
+    const { dump, ...methods } = inner;
+    return defineStore({ ...methods, ...patch(inner) } as StoreImplementation, { dump });
   };
 }
 
+const recoverySet = (inner: MemoryStore, userId: string): string[] =>
+  (JSON.parse(inner.dump()) as { users: Array<{ id: string; recovery: string[] }> }).users.find((u) => u.id === userId)?.recovery ?? [];
+
+/** Counts `n` failures for a user whether or not it has factors (through a throwaway code). */
+async function charge(inner: MemoryStore, userId: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    const id = 'c'.repeat(63) + (i % 10);
+    const code: CodeRecord = { id, userId, digest: id, createdAt: 0, expiresAt: 1, attemptsLeft: 1 };
+    await inner.putCode?.(code, 0);
+    await inner.beginCodeAttempt?.(userId, id, 0, NO_LOCKS);
+    await inner.deleteCode?.(userId, id);
+  }
+}
+
+/** Wraps every method so that user ids go through `fold` first, as a collation or a normalising driver would. */
+function foldingUserIds(fold: (id: string) => string): () => Dumpable {
+  return mutant((inner) => {
+    const byUser = ['getUser', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode'] as const;
+    const out: Record<string, unknown> = {};
+    for (const m of byUser) out[m] = (userId: string, ...rest: unknown[]) => (inner[m] as (...a: unknown[]) => unknown)(fold(userId), ...rest);
+    out.putPendingFactor = (r: FactorRecord, o: Parameters<MfaStore['putPendingFactor']>[1]) => inner.putPendingFactor({ ...r, userId: fold(r.userId) }, o);
+    out.putCode = (r: CodeRecord, cd: number) => inner.putCode?.({ ...r, userId: fold(r.userId) }, cd);
+    return out as Partial<StoreImplementation>;
+  });
+}
+
 describe('runStoreConformance', () => {
-  it('registers a named async test per case, inside describe when given', () => {
+  it('registers uniquely named tests per capability, grouped when describe is given', () => {
     const groups: string[] = [];
     const names: string[] = [];
     runStoreConformance({
@@ -53,142 +90,422 @@ describe('runStoreConformance', () => {
         fn();
       },
       test: (name) => names.push(name),
-      createStore: () => new MemoryStore(),
+      createStore: () => createMemoryStore(),
+      rawDump: () => '',
     });
-    expect(groups).toEqual(['MfaStore conformance']);
-    expect(names.length).toBeGreaterThan(30);
+    expect(groups).toEqual(['MfaStore conformance', 'factors', 'attempts', 'recovery codes', 'one-time records', 'values', 'raw storage']);
     expect(new Set(names).size).toBe(names.length);
-    for (const method of ['getFactor', 'putPendingFactor', 'activateFactor', 'updateFactorSecret', 'deleteUser', 'claimStep', 'reserveAttempt', 'clearFailures', 'getAttempts', 'consumeRecoveryCode', 'putChallenge', 'consumeChallenge', 'deleteChallenge']) {
-      expect(names.some((n) => n.includes(method)), method).toBe(true);
-    }
+    const methods = ['getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge', 'rawDump'];
+    for (const m of methods) expect(names.some((n) => n.startsWith(m) || n.includes(` ${m}`)), m).toBe(true);
+    expect(collect({ createStore: () => createMemoryStore() }).size).toBe(names.length - [...names].filter((n) => n.startsWith('rawDump')).length);
   });
 
-  it('passes against a correct store and calls releaseStore after each test', async () => {
+  it('passes against the MemoryStore, creating and releasing one store per test', async () => {
     let created = 0;
     let released = 0;
-    const tests: Collected = new Map();
-    runStoreConformance({
-      test: (name, fn) => tests.set(name, fn),
+    const tests = collect({
       createStore: () => {
         created++;
-        return new MemoryStore();
+        return createMemoryStore();
       },
       releaseStore: () => {
         released++;
       },
+      rawDump: (s) => (s as Dumpable).dump(),
     });
     for (const fn of tests.values()) await fn();
     expect(created).toBe(tests.size);
     expect(released).toBe(tests.size);
+    expect(await failures(createMemoryStore)).toEqual(new Map());
   });
 
-  it('refuses options without test or createStore', () => {
-    expect(() => runStoreConformance({} as never)).toThrow(TypeError);
-    expect(() => runStoreConformance({ test: () => {} } as never)).toThrow(/createStore/);
+  it('skips a capability the manifest does not claim, through the runner’s context', async () => {
+    const { putCode: _a, beginCodeAttempt: _b, acceptCode: _c, deleteCode: _d, putChallenge: _e, spendChallenge: _f, deleteChallenge: _g, ...rest } = createMemoryStore();
+    const store = defineStore({ ...rest, supports: { oneTime: false } } as StoreImplementation);
+    const tests = collect({ createStore: () => store });
+    let skipped = 0;
+    for (const fn of tests.values()) await fn({ skip: () => void skipped++ });
+    expect(skipped).toBe([...tests.keys()].filter((n) => /putCode|CodeAttempt|acceptCode|deleteCode|Challenge|code and challenge|codes go with/.test(n)).length);
+    expect(skipped).toBeGreaterThan(10);
+  });
+
+  it('fails a store whose manifest claims a capability it lacks', async () => {
+    const { putCode: _a, ...rest } = createMemoryStore();
+    const tests = collect({ createStore: () => ({ ...rest, supports: { oneTime: true } }) as MfaStore });
+    await expect(tests.get('deleteCode: deletes once (true exactly once among concurrent callers) and only that user’s code')?.()).rejects.toThrow(/no putCode method/);
+  });
+
+  it('refuses options without test or createStore, or with options of the wrong type', () => {
     expect(() => runStoreConformance(null as never)).toThrow(TypeError);
+    expect(() => runStoreConformance({} as never)).toThrow(/test/);
+    expect(() => runStoreConformance({ test: () => {} } as never)).toThrow(/createStore/);
+    expect(() => runStoreConformance({ test: () => {}, createStore: createMemoryStore, rawDump: 'x' } as never)).toThrow(/rawDump/);
+    expect(() => runStoreConformance({ test: () => {}, createStore: createMemoryStore, idPrefix: 1 } as never)).toThrow(/idPrefix/);
   });
+});
 
-  it('catches a claimStep that reads, then writes', async () => {
+describe('the kit catches broken stores', () => {
+  it('advanceCounter accepting an equal counter', async () => {
     const failed = await failures(
       mutant((inner) => ({
-        async claimStep(userId, step) {
-          const f = await inner.getFactor(userId);
-          await tick();
-          if (f === null || f.state !== 'active' || step <= f.lastStep) return false;
-          await inner.claimStep(userId, step);
-          return true;
+        async advanceCounter(userId, factorId, counter, now) {
+          const r = await inner.advanceCounter(userId, factorId, counter, now);
+          if (r !== null) return r;
+          const user = await inner.getUser(userId);
+          const f = user.factors.find((x) => x.id === factorId);
+          return f?.state === 'active' && f.counter === counter ? { recoveryCodes: user.recoveryCodes } : null;
         },
       })),
     );
-    expect([...failed.keys()]).toEqual(['claimStep: 50 concurrent claims of one step succeed exactly once']);
-    expect(failed.values().next().value).toBeInstanceOf(ConformanceError);
+    expectCaught(failed, 'advanceCounter: refuses an equal or lower counter', 'activateFactor: claims its counter', 'advanceCounter: 50 concurrent calls with one counter');
   });
 
-  it('catches a consumeRecoveryCode that counts before and after', async () => {
+  it('advanceCounter deciding on a stale read', async () => {
     const failed = await failures(
       mutant((inner) => ({
-        async consumeRecoveryCode(userId, hash) {
-          const before = await inner.countRecoveryCodes(userId);
-          await tick();
-          await inner.consumeRecoveryCode(userId, hash);
-          return (await inner.countRecoveryCodes(userId)) < before;
+        async advanceCounter(userId, factorId, counter, now) {
+          const f = (await inner.getUser(userId)).factors.find((x) => x.id === factorId);
+          await yieldTurn();
+          if (f === undefined || f.state !== 'active' || counter <= f.counter) return null;
+          await inner.advanceCounter(userId, factorId, counter, now);
+          return { recoveryCodes: (await inner.getUser(userId)).recoveryCodes };
         },
       })),
     );
-    expect([...failed.keys()]).toEqual(['consumeRecoveryCode: 30 concurrent consumptions of one code succeed exactly once']);
+    expectCaught(failed, 'advanceCounter: 50 concurrent calls with one counter succeed exactly once');
   });
 
-  it('catches a reserveAttempt that decides on a stale read', async () => {
+  it('advanceCounter not bound to the factor id (a removed and re-enrolled factor)', async () => {
     const failed = await failures(
       mutant((inner) => ({
-        async reserveAttempt(userId, now, policy) {
-          const a = await inner.getAttempts(userId);
-          await tick();
-          if (a.lockedUntil !== null && a.lockedUntil > now) return { allowed: false, failures: a.failures, lockedUntil: a.lockedUntil, suspended: false };
-          const r = await inner.reserveAttempt(userId, now, policy);
-          return { ...r, allowed: true };
+        async advanceCounter(userId, factorId, counter, now) {
+          const r = await inner.advanceCounter(userId, factorId, counter, now);
+          if (r !== null) return r;
+          const any = (await inner.getUser(userId)).factors.find((f) => f.state === 'active');
+          return any === undefined ? null : inner.advanceCounter(userId, any.id, counter, now);
         },
       })),
     );
-    expect(failed.has('reserveAttempt: 40 concurrent reservations let exactly freeFailures through')).toBe(true);
+    expectCaught(failed, 'advanceCounter: a factor removed and enrolled again is another factor');
   });
 
-  it('catches a lock schedule that starts one failure late', async () => {
-    const failed = await failures(
-      mutant((inner) => ({
-        reserveAttempt: (userId, now, policy) => inner.reserveAttempt(userId, now, { ...policy, freeFailures: policy.freeFailures + 1 }),
-      })),
-    );
-    expect(failed.has('reserveAttempt: 5 free failures, then 30 s doubling to the 15 min cap')).toBe(true);
-    expect(String(failed.get('reserveAttempt: 5 free failures, then 30 s doubling to the 15 min cap'))).toMatch(/reservation 5/);
+  it('advanceCounter and consumeRecoveryCode not clearing the failures', async () => {
+    const keepFailures = (inner: MemoryStore) => async <R>(userId: string, write: () => Promise<R | null>): Promise<R | null> => {
+      const before = (await inner.getUser(userId)).attempts.failures;
+      const r = await write();
+      if (r !== null) for (let i = 0; i < before; i++) await inner.beginAttempt(userId, 'active', 0, NO_LOCKS);
+      return r;
+    };
+    const advance = await failures(mutant((inner) => ({ advanceCounter: (u, f, c, now) => keepFailures(inner)(u, () => inner.advanceCounter(u, f, c, now)) })));
+    expectCaught(advance, 'advanceCounter: sets counter and lastUsedAt, clears failures and lock');
+    const consume = await failures(mutant((inner) => ({ consumeRecoveryCode: (u, d) => keepFailures(inner)(u, () => inner.consumeRecoveryCode(u, d)) })));
+    expectCaught(consume, 'consumeRecoveryCode: removes the digest, clears failures and lock');
   });
 
-  it('catches an activateFactor that ignores expiry', async () => {
+  it('consumeRecoveryCode reading the set, then writing it back', async () => {
     const failed = await failures(
       mutant((inner) => ({
-        activateFactor: (userId, secret, step, _now, hashes) => inner.activateFactor(userId, secret, step, 0, hashes),
-      })),
-    );
-    expect(failed.has('activateFactor: refuses an expired pending factor (expiresAt <= now)')).toBe(true);
-  });
-
-  it('catches a putPendingFactor that overwrites an active factor', async () => {
-    const failed = await failures(
-      mutant((inner) => ({
-        async putPendingFactor(record) {
-          await inner.deleteUser(record.userId);
-          return inner.putPendingFactor(record);
+        async consumeRecoveryCode(userId, digest) {
+          const set = recoverySet(inner, userId);
+          await yieldTurn();
+          if (!set.includes(digest)) return null;
+          await inner.replaceRecoveryCodes(userId, set.filter((d) => d !== digest));
+          for (let f = (await inner.getUser(userId)).attempts.failures; f > 0; f--) await inner.refundAttempt(userId, NO_LOCKS);
+          return { recoveryCodes: set.length - 1 };
         },
       })),
     );
-    expect(failed.has('putPendingFactor: never replaces an active factor')).toBe(true);
+    expectCaught(failed, 'consumeRecoveryCode: 30 concurrent consumptions of one digest', 'consumeRecoveryCode: 10 concurrent consumptions of distinct digests');
   });
 
-  it('catches a consumeChallenge that does not delete on success', async () => {
+  it('beginAttempt reading the failures, then writing them back (lost counts)', async () => {
     const failed = await failures(
       mutant((inner) => ({
-        async consumeChallenge(id, purpose, digest, now) {
-          const r = await inner.consumeChallenge(id, purpose, digest, now);
-          if (r.ok) await inner.putChallenge(id, r.record, 0);
+        async beginAttempt(userId, state, now, schedule) {
+          const seen = (await inner.getUser(userId)).attempts.failures;
+          await yieldTurn();
+          const r = await inner.beginAttempt(userId, state, now, schedule);
+          // "UPDATE … SET failures = seen + 1": whatever others counted meanwhile is lost.
+          if (r.reservation?.allowed === true) for (let f = r.reservation.failures; f > seen + 1; f--) await inner.refundAttempt(userId, NO_LOCKS);
           return r;
         },
       })),
     );
-    expect(failed.has('putChallenge + consumeChallenge: right answer succeeds once and returns the record')).toBe(true);
+    expectCaught(failed, 'beginAttempt: 40 concurrent reservations are each counted exactly once');
   });
 
-  it('catches a deleteUser that leaves attempts behind', async () => {
+  it('beginAttempt deciding on a stale read (more allowed than the schedule)', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async beginAttempt(userId, state, now, schedule) {
+          const before = (await inner.getUser(userId)).attempts;
+          await yieldTurn();
+          const r = await inner.beginAttempt(userId, state, now, schedule);
+          const free = !(before.lockedUntil !== null && before.lockedUntil > now) && before.failures < schedule.suspendAfter;
+          return r.reservation !== null && !r.reservation.allowed && free ? { ...r, reservation: { ...r.reservation, allowed: true } } : r;
+        },
+      })),
+    );
+    expectCaught(failed, 'beginAttempt: 30 concurrent reservations allow no more than the schedule before its lock', 'beginAttempt: 30 concurrent reservations allow exactly suspendAfter');
+  });
+
+  it('beginAttempt reading the lock before the suspension', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async beginAttempt(userId, state, now, schedule) {
+          const r = await inner.beginAttempt(userId, state, now, schedule);
+          const p = r.reservation;
+          return p !== null && !p.allowed && p.lockedUntil !== null && p.lockedUntil > now ? { ...r, reservation: { ...p, suspended: false } } : r;
+        },
+      })),
+    );
+    expectCaught(failed, 'beginAttempt: suspension beats a running lock');
+  });
+
+  it('beginAttempt indexing the schedule one failure late', async () => {
+    const failed = await failures(mutant((inner) => ({ beginAttempt: (u, state, now, s) => inner.beginAttempt(u, state, now, { ...s, locks: [0, ...s.locks] }) })));
+    expectCaught(failed, 'beginAttempt: follows the schedule');
+  });
+
+  it('beginAttempt writing for an unknown or unenrolled user', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async beginAttempt(userId, state, now, schedule) {
+          const r = await inner.beginAttempt(userId, state, now, schedule);
+          if (r.factors.length === 0) await charge(inner, userId, 1); // an upsert before the factors were looked at
+          return r;
+        },
+      })),
+    );
+    expectCaught(failed, 'beginAttempt: an unknown user gets no factors', 'beginAttempt: a user without a factor in the state asked for', 'rawDump: calls for an unknown user and refused writes leave no trace');
+  });
+
+  it('refundAttempt not lifting the lock', async () => {
+    const failed = await failures(mutant((inner) => ({ refundAttempt: (u, s) => inner.refundAttempt(u, { ...s, locks: s.locks.map((ms, i) => (i === 0 ? 0 : Math.max(ms, 1))) }) })));
+    expectCaught(failed, 'refundAttempt: lifts the lock when locks[failures left] is 0');
+  });
+
+  it('refundAttempt giving every failure back', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async refundAttempt(userId, schedule) {
+          for (let f = (await inner.getUser(userId)).attempts.failures; f > 0; f--) await inner.refundAttempt(userId, schedule);
+        },
+      })),
+    );
+    expectCaught(failed, 'refundAttempt: gives exactly one reservation back', 'refundAttempt: concurrent refunds each give exactly one back');
+  });
+
+  it('activateFactor issuing recovery codes to a second factor', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async activateFactor(userId, factorId, counter, now, digests) {
+          const r = await inner.activateFactor(userId, factorId, counter, now, digests);
+          if (r === null || r.recoveryCodesIssued) return r;
+          await inner.replaceRecoveryCodes(userId, digests);
+          return { recoveryCodes: digests.length, recoveryCodesIssued: true };
+        },
+      })),
+    );
+    expectCaught(failed, 'activateFactor: a second active factor stores no recovery codes', 'activateFactor: 10 pending factors activated concurrently issue recovery codes exactly once');
+  });
+
+  it('activateFactor deciding on a stale read', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async activateFactor(userId, factorId, counter, now, digests) {
+          const f = (await inner.getUser(userId)).factors.find((x) => x.id === factorId);
+          await yieldTurn();
+          if (f === undefined || f.state !== 'pending' || f.expiresAt === null || f.expiresAt <= now) return null;
+          return (await inner.activateFactor(userId, factorId, counter, now, digests)) ?? { recoveryCodes: digests.length, recoveryCodesIssued: true };
+        },
+      })),
+    );
+    expectCaught(failed, 'activateFactor: 20 concurrent activations of one factor succeed exactly once');
+  });
+
+  it('activateFactor ignoring expiry', async () => {
+    const failed = await failures(mutant((inner) => ({ activateFactor: async (u, f, c, now, d) => (await inner.activateFactor(u, f, c, now, d)) ?? inner.activateFactor(u, f, c, 0, d) })));
+    expectCaught(failed, 'activateFactor: refuses an expired pending factor');
+  });
+
+  it('putPendingFactor returning an expired pending factor of the same label', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async putPendingFactor(record, opts) {
+          const same = (await inner.getUser(record.userId)).factors.find((f) => f.state === 'pending' && f.label === record.label);
+          return same !== undefined && !opts.replace ? { ok: true, factor: same } : inner.putPendingFactor(record, opts);
+        },
+      })),
+    );
+    expectCaught(failed, 'putPendingFactor: an expired pending factor with the same label is not returned but swept');
+  });
+
+  it('putPendingFactor counting the live factors, then inserting', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async putPendingFactor(record, opts) {
+          const live = (await inner.getUser(record.userId)).factors.filter((f) => f.state === 'active' || (f.expiresAt ?? 0) > opts.now);
+          await yieldTurn();
+          if (live.length >= opts.maxFactors && !live.some((f) => f.state === 'pending' && f.label === record.label)) return { ok: false, reason: 'limit' };
+          return inner.putPendingFactor(record, { ...opts, maxFactors: 100 });
+        },
+      })),
+    );
+    expectCaught(failed, 'putPendingFactor: 20 concurrent puts with distinct labels never exceed maxFactors');
+  });
+
+  it('removeFactor leaving the attempts behind when it disables the user', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async removeFactor(userId, factorId) {
+          const before = (await inner.getUser(userId)).attempts.failures;
+          const r = await inner.removeFactor(userId, factorId);
+          if (r.disabled) await charge(inner, userId, before);
+          return r;
+        },
+      })),
+    );
+    expectCaught(failed, 'removeFactor: removing the last active factor deletes everything of the user', 'rawDump: a removed factor is gone');
+  });
+
+  it('deleteUser deleting every user whose id starts with the id (a key pattern)', async () => {
     const failed = await failures(
       mutant((inner) => ({
         async deleteUser(userId) {
-          const a = await inner.getAttempts(userId);
           const existed = await inner.deleteUser(userId);
-          for (let i = 0; i < a.failures; i++) await inner.reserveAttempt(userId, 0, { freeFailures: 1000, baseLockMs: 0, maxLockMs: 0, suspendAfter: 1000 });
+          const ids = (JSON.parse(inner.dump()) as { users: Array<{ id: string }> }).users.map((u) => u.id);
+          for (const id of ids) if (id.startsWith(userId)) await inner.deleteUser(id);
           return existed;
         },
       })),
     );
-    expect(failed.has('deleteUser: removes factor, recovery codes, attempts and challenges of that user only')).toBe(true);
-    expect(failed.has('reserveAttempt: 100 consecutive failures suspend until deleteUser')).toBe(true);
+    expectCaught(failed, 'user ids: trailing spaces, key separators, wildcards');
+  });
+
+  it('user ids folded by a collation: case, Unicode normalisation, trailing spaces, truncation', async () => {
+    expectCaught(await failures(foldingUserIds((id) => id.toLowerCase())), 'user ids: ids that differ only in case are distinct users');
+    expectCaught(await failures(foldingUserIds((id) => id.normalize('NFC'))), 'user ids: NFC and NFD spellings of one name are distinct users');
+    expectCaught(await failures(foldingUserIds((id) => id.replace(/ +$/, ''))), 'user ids: trailing spaces');
+    expectCaught(await failures(foldingUserIds((id) => id.slice(0, 191))), 'user ids: ids of 255 UTF-8 bytes are kept whole');
+  });
+
+  it('numbers returned as strings (a driver’s bigint)', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async getUser(userId) {
+          const u = await inner.getUser(userId);
+          return { ...u, factors: u.factors.map((f) => ({ ...f, counter: (f.counter > 2 ** 32 ? String(f.counter) : f.counter) as number })) };
+        },
+      })),
+    );
+    expectCaught(failed, 'numbers: counters and times above 2^32');
+    // The message names the method and points at the field, expected vs actual.
+    const message = String([...failed].find(([name]) => name.startsWith('numbers:'))?.[1]);
+    expect(message).toMatch(/^ConformanceError: getUser .*: expected \{.*\}, got \{.*\}/);
+    expect(message).toContain('first difference at factors[0].counter: expected 9007199254740991 (number), got "9007199254740991" (string)');
+  });
+
+  it('replaceRecoveryCodes as a delete, then an insert', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async replaceRecoveryCodes(userId, digests) {
+          if (!(await inner.replaceRecoveryCodes(userId, []))) return false;
+          await yieldTurn();
+          return inner.replaceRecoveryCodes(userId, [...new Set([...recoverySet(inner, userId), ...digests])].slice(0, 100));
+        },
+      })),
+    );
+    expectCaught(failed, 'replaceRecoveryCodes: 20 concurrent replacements leave exactly one whole set');
+  });
+
+  it('records shared with the caller (a read cache that hands out its objects)', async () => {
+    const inner = createMemoryStore();
+    const cache = new Map<string, Awaited<ReturnType<MfaStore['getUser']>>>();
+    const store: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(inner)) {
+      store[name] = typeof value !== 'function' ? value : (...args: unknown[]) => {
+        const first = args[0];
+        cache.delete(typeof first === 'string' ? first : ((first as { userId?: string } | undefined)?.userId ?? ''));
+        return (value as (...a: unknown[]) => unknown)(...args);
+      };
+    }
+    store.getUser = async (userId: string) => cache.get(userId) ?? cache.set(userId, await inner.getUser(userId)).get(userId);
+    expectCaught(await failures(() => store as unknown as Dumpable), 'copies: records passed in are copied before the call returns; records returned are copies');
+  });
+
+  it('one-time records: a missing code charged, a cooldown ignored, codes found across users, acceptCode without refund', async () => {
+    expectCaught(
+      await failures(mutant((inner) => ({ beginCodeAttempt: async (u, id, now, s) => { const r = await inner.beginCodeAttempt?.(u, id, now, s); if (r?.code === null) await charge(inner, u, 1); return r ?? { code: null, reservation: null }; } }))),
+      'beginCodeAttempt: a missing code, another user’s code or an unknown user count nothing',
+    );
+    expectCaught(await failures(mutant((inner) => ({ putCode: (r) => inner.putCode?.(r, 0) ?? Promise.reject(new Error('no putCode')) }))), 'putCode: refused within the cooldown');
+    expectCaught(
+      await failures(
+        mutant((inner) => ({
+          async beginCodeAttempt(userId, id, now, s) {
+            const users = (JSON.parse(inner.dump()) as { users: Array<{ id: string; codes: CodeRecord[] }> }).users;
+            const owner = users.find((u) => u.codes.some((c) => c.id === id))?.id ?? userId;
+            return (await inner.beginCodeAttempt?.(owner, id, now, s)) ?? { code: null, reservation: null };
+          },
+        })),
+      ),
+      'beginCodeAttempt: a missing code, another user’s code',
+    );
+    expectCaught(await failures(mutant((inner) => ({ acceptCode: (u, id) => inner.deleteCode?.(u, id) ?? Promise.resolve(false) }))), 'acceptCode: deletes the code and gives its reservation back', 'acceptCode: 20 concurrent accepts');
+  });
+
+  it('challenges: a spend that reads, then writes; expiry one ms late; deleteChallenge always true', async () => {
+    expectCaught(
+      await failures(
+        mutant((inner) => ({
+          async spendChallenge(id, now) {
+            await yieldTurn();
+            const seen = await inner.spendChallenge?.(id, now);
+            if (seen == null) return null;
+            await inner.putChallenge?.({ ...seen, attemptsLeft: seen.attemptsLeft + 1 }); // the read, undone
+            await yieldTurn();
+            await inner.putChallenge?.(seen); // the write, from the stale read
+            return seen;
+          },
+        })),
+      ),
+      'spendChallenge: 20 concurrent spends never hand out more tries than attemptsLeft',
+    );
+    expectCaught(await failures(mutant((inner) => ({ spendChallenge: (id, now) => inner.spendChallenge?.(id, Math.max(0, now - 1)) ?? Promise.resolve(null) }))), 'spendChallenge: an expired challenge (expiresAt <= now)');
+    expectCaught(await failures(mutant((inner) => ({ deleteChallenge: async (id) => (await inner.deleteChallenge?.(id), true) }))), 'deleteChallenge: true exactly once');
+  });
+
+  it('raw storage: a dump that shows nothing, a consumed digest kept, an old sealed secret kept', async () => {
+    const empty = () => {
+      const inner = createMemoryStore();
+      const { dump: _dump, ...methods } = inner;
+      return defineStore({ ...methods } as StoreImplementation, { dump: () => '{}' });
+    };
+    expectCaught(await failures(empty), 'rawDump: shows what the store holds verbatim', 'rawDump: shows code digests and challenge ids verbatim');
+
+    const keeping = (which: 'consume' | 'reseal') => () => {
+      const inner = createMemoryStore();
+      const { dump, ...methods } = inner;
+      const kept: string[] = [];
+      return defineStore(
+        {
+          ...methods,
+          async consumeRecoveryCode(userId, digest) {
+            const r = await inner.consumeRecoveryCode(userId, digest);
+            if (r !== null && which === 'consume') kept.push(digest); // "used = true" instead of a delete
+            return r;
+          },
+          async resealFactor(userId, factorId, expected, sealed) {
+            const r = await inner.resealFactor(userId, factorId, expected, sealed);
+            if (r && which === 'reseal') kept.push(expected); // a history of sealed secrets
+            return r;
+          },
+        } as StoreImplementation,
+        { dump: () => dump() + JSON.stringify(kept) },
+      );
+    };
+    expectCaught(await failures(keeping('consume')), 'rawDump: consumed and replaced recovery digests and resealed secrets are gone');
+    expectCaught(await failures(keeping('reseal')), 'rawDump: consumed and replaced recovery digests and resealed secrets are gone');
   });
 });

@@ -1,2 +1,2 @@
-export { ConformanceError } from './assert.js';
 export { runStoreConformance, type StoreConformanceOptions } from './conformance.js';
+export { ConformanceError } from './kit.js';
