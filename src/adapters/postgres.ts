@@ -78,6 +78,8 @@ export interface PostgresStore extends MfaStore {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+/** Runs of putPendingFactor when concurrent enrolments keep taking the slot it chose; each run sees the rows before it. */
+const MAX_SLOT_RETRIES = 20;
 
 /**
  * The SQL that creates mfakit's tables, as `store.migrate()` runs it, for
@@ -138,7 +140,7 @@ export function createPostgresStore(client: PostgresClient, opts: PostgresStoreO
   }
   const t = tableNames(opts);
   const rows = queryRunner(client, readPrepared(client, opts.preparedStatements), statements(t));
-  const impl = implementation(rows);
+  const impl = implementation(rows, (err) => isUniqueViolation(err, t.slotIndexName));
 
   const migrate = async (): Promise<void> => {
     for (const ddl of schemaStatements(t)) {
@@ -165,7 +167,7 @@ type Statements = ReturnType<typeof statements>;
 type Run = (key: keyof Statements, values: unknown[]) => Promise<Row[]>;
 
 /** The adapter's atomic steps: each is one call of `run`, that is one statement and one round trip. */
-function implementation(run: Run): StoreImplementation {
+function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): StoreImplementation {
   return {
     supports: { oneTime: true },
 
@@ -181,8 +183,15 @@ function implementation(run: Run): StoreImplementation {
 
     async putPendingFactor(f, { now, maxFactors, replace }) {
       const values = [f.userId, f.id, f.kind, f.label, f.secret, f.counter, f.createdAt, f.expiresAt, f.lastUsedAt, f.meta, now, maxFactors, replace];
-      const [row] = await run('putPendingFactor', values);
-      return row === undefined ? { ok: false, reason: 'limit' } : { ok: true, factor: toFactor(row) };
+      // A slot taken by a concurrent enrolment: the next run sees that row (see the statement).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const [row] = await run('putPendingFactor', values);
+          return row === undefined ? { ok: false, reason: 'limit' } : { ok: true, factor: toFactor(row) };
+        } catch (err) {
+          if (attempt >= MAX_SLOT_RETRIES || !isSlotConflict(err)) throw err;
+        }
+      }
     },
 
     async activateFactor(userId, factorId, counter, now, digests) {
@@ -301,6 +310,9 @@ interface Tables {
   codes: string;
   challenges: string;
   pendingLabelIndex: string;
+  slotIndex: string;
+  /** The slot index's name, as the driver reports it in a unique violation. */
+  slotIndexName: string;
   challengesExpiresIndex: string;
 }
 
@@ -323,6 +335,8 @@ function tableNames(opts: PostgresStoreOptions): Tables {
     codes: q(`${prefix}codes_v2`),
     challenges: q(`${prefix}challenges_v2`),
     pendingLabelIndex: `"${prefix}factors_v2_label"`,
+    slotIndex: `"${prefix}factors_v2_slot"`,
+    slotIndexName: `${prefix}factors_v2_slot`,
     challengesExpiresIndex: `"${prefix}challenges_v2_exp"`,
   };
 }
@@ -341,8 +355,12 @@ function schemaStatements(t: Tables): string[] {
   expires_at bigint,
   last_used_at bigint,
   meta text NOT NULL,
+  slot smallint NOT NULL,
   PRIMARY KEY (user_id, id)
 )`,
+    // Each factor holds one of the user's slots 0 … maxFactors - 1: the index
+    // enforces the limit even against concurrent enrolments that no snapshot shows.
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${t.slotIndex} ON ${t.factors} (user_id, slot)`,
     // One pending enrolment per label: two concurrent beginEnrollment calls
     // (a double click) meet at this index and get the same factor.
     `CREATE UNIQUE INDEX IF NOT EXISTS ${t.pendingLabelIndex} ON ${t.factors} (user_id, label) WHERE state = 'pending'`,
@@ -435,7 +453,7 @@ function clearFailuresSql(t: Tables, after: string): string {
 
 /** Every factor row of user `$1`, newest versions, locked in id order: what structural changes decide on. */
 function lockFactorsSql(t: Tables): string {
-  return `SELECT id, state, label, expires_at FROM ${t.factors} WHERE user_id = $1::text ORDER BY id FOR UPDATE`;
+  return `SELECT id, state, label, expires_at, slot FROM ${t.factors} WHERE user_id = $1::text ORDER BY id FOR UPDATE`;
 }
 
 function factorStatements(t: Tables) {
@@ -453,9 +471,12 @@ ORDER BY f.created_at, f.id`,
     // pending factor goes with the expired ones when replaced; when kept, the
     // INSERT meets it at the pending-label index and returns it unchanged —
     // as it does a concurrent caller's new row, which no snapshot shows. The
-    // limit is counted on the locked rows of the user: concurrent enrolments
-    // of different labels may each pass it (each inserts a row the other's
-    // snapshot cannot see), so it can be exceeded by racing calls.
+    // limit is counted on the locked rows, and the new row takes the lowest
+    // slot they leave free: a concurrent enrolment this statement cannot see
+    // holds that slot or a higher one, so either the slot index refuses the
+    // row (the adapter runs the statement again, on a new snapshot) or both
+    // fit. (When no slot is free only a kept same-label row can answer, so
+    // slot 0, taken, stands in.)
     putPendingFactor: `WITH mine AS MATERIALIZED (${lockFactorsSql(t)}
 ), gone AS (
   DELETE FROM ${t.factors} WHERE user_id = $1::text AND state = 'pending' AND (SELECT count(*) FROM mine) > 0
@@ -463,12 +484,15 @@ ORDER BY f.created_at, f.id`,
   RETURNING id
 ), seen AS MATERIALIZED (
   SELECT count(*) FILTER (WHERE state = 'pending' AND label = $4::text AND expires_at > $11::bigint) AS same,
-    count(*) FILTER (WHERE state = 'active' OR (expires_at > $11::bigint AND label <> $4::text)) AS live
+    count(*) FILTER (WHERE state = 'active' OR (expires_at > $11::bigint AND label <> $4::text)) AS live,
+    (SELECT min(s) FROM generate_series(0, $12::int - 1) AS s WHERE s NOT IN (
+      SELECT slot FROM mine WHERE NOT (state = 'pending' AND (expires_at <= $11::bigint OR (label = $4::text AND $13::boolean))))) AS free
   FROM mine
 )
-INSERT INTO ${t.factors} AS f (${cols})
-SELECT $1::text, $2::text, $3::text, $4::text, 'pending', $5::text, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::text
-FROM seen WHERE (SELECT count(*) FROM gone) >= 0 AND ((seen.same > 0 AND NOT $13::boolean) OR seen.live < $12::int)
+INSERT INTO ${t.factors} AS f (${cols}, slot)
+SELECT $1::text, $2::text, $3::text, $4::text, 'pending', $5::text, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::text, coalesce(seen.free, 0)
+FROM seen WHERE (SELECT count(*) FROM gone) >= 0
+  AND ((seen.same > 0 AND NOT $13::boolean) OR (seen.live < $12::int AND seen.free IS NOT NULL))
 ON CONFLICT (user_id, label) WHERE state = 'pending' DO UPDATE SET
   ${FACTOR_COLUMNS.filter((c) => c !== 'user_id' && c !== 'label').map((c) => `${c} = CASE WHEN ${keep} THEN f.${c} ELSE EXCLUDED.${c} END`).join(',\n  ')}
 RETURNING ${cols}`,
@@ -727,6 +751,11 @@ function fnv1a(text: string): string {
     h = Math.imul(h, 0x01000193);
   }
   return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && e.constraint === constraint;
 }
 
 function isDuplicateObject(err: unknown): boolean {

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../src/adapters/postgres.js';
 import { uniquePrefix } from './helpers.js';
-import { postgresStoreCases } from './postgres-cases.js';
+import { runStoreConformance } from '../../src/testing/index.js';
+import { postgresRawDump, postgresStoreCases } from './postgres-cases.js';
 
 // PostgreSQL through PgBouncer in transaction pooling mode: consecutive
 // statements of one client connection may run on different server
@@ -46,5 +47,6 @@ describe.skipIf(pgbouncerUrl === '')(`Postgres adapter through PgBouncer, transa
     }
   });
 
+  runStoreConformance({ describe, test, createStore: () => store, rawDump: () => postgresRawDump(pool, prefix) });
   postgresStoreCases(() => store, { concurrent: true });
 });

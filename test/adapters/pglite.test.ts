@@ -2,7 +2,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPostgresStore, type PostgresStore } from '../../src/adapters/postgres.js';
 import { isMfaError } from '../../src/errors.js';
-import { postgresStoreCases } from './postgres-cases.js';
+import { runStoreConformance } from '../../src/testing/index.js';
+import { postgresRawDump, postgresStoreCases } from './postgres-cases.js';
 
 // PGlite is PostgreSQL compiled to WASM: the Postgres adapter's SQL runs on a
 // real Postgres engine here, with no server. One connection, so the parallel
@@ -20,6 +21,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.close();
 });
+
+runStoreConformance({ describe, test, createStore: () => store, rawDump: () => postgresRawDump(db, 'mfakit_') });
 
 describe('shared cases on PGlite', () => postgresStoreCases(() => store, { concurrent: false }));
 

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPostgresStore, postgresSchemaSql, type PostgresClient, type PostgresStore } from '../../src/adapters/postgres.js';
 import { isMfaError } from '../../src/errors.js';
+import { runStoreConformance } from '../../src/testing/index.js';
 import { pgUrl, skipReason, uniquePrefix } from './helpers.js';
 import { postgresRawDump, postgresStoreCases } from './postgres-cases.js';
 
@@ -38,6 +39,13 @@ describe.skipIf(pgUrl === '')(`Postgres adapter on PostgreSQL${skipReason ? ` ($
 
   // The parallel cases run here on 10 real connections, so the row locks,
   // not a single connection, are what serialise them.
+  describe('conformance kit, named prepared statements', () => {
+    runStoreConformance({ describe, test, createStore: () => store, rawDump: () => postgresRawDump(pool, prefix) });
+  });
+  describe('conformance kit, plain statements', () => {
+    const plain = (): PostgresStore => createPostgresStore(pool, { tablePrefix: prefix, preparedStatements: false });
+    runStoreConformance({ describe, test, createStore: plain, rawDump: () => postgresRawDump(pool, prefix) });
+  });
   describe('shared cases, named prepared statements', () => postgresStoreCases(() => store, { concurrent: true }));
   describe('shared cases, plain statements', () => {
     let plain: PostgresStore;
