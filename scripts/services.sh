@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL and Redis servers (and a 3-master Redis Cluster) for the adapter tests and benchmarks.
+# Throwaway PostgreSQL and Redis servers (and a 3-master Redis Cluster) for the
+# adapter tests and benchmarks, and a PgBouncer (transaction pooling) in front of
+# that PostgreSQL when `pgbouncer` is installed.
 #
-#   scripts/services.sh start   # start both, write $DIR/services.env, print the URLs
-#   scripts/services.sh stop    # stop both and delete their data
+#   scripts/services.sh start   # start them, write $DIR/services.env, print the URLs
+#   scripts/services.sh stop    # stop them and delete their data
 #   scripts/services.sh status
 #
 # Loopback only, no persistence, trust auth. Environment:
 #   MFAKIT_SERVICES_DIR  state directory          (default .tmp/services)
 #   MFAKIT_PG_PORT       PostgreSQL port          (default 54329)
 #   MFAKIT_REDIS_PORT    Redis port               (default 63799)
+#   MFAKIT_PGBOUNCER_PORT PgBouncer port          (default 64329)
 #   MFAKIT_PG_BIN        PostgreSQL bin directory (default: newest /usr/lib/postgresql/*/bin)
 #   MFAKIT_SERVICES_OWNER_PID  stop the servers when this process is gone
 #   MFAKIT_REDIS_CLUSTER_PORTS      ports of the 3 Redis Cluster masters (default 63801,63802,63803)
@@ -21,6 +24,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${MFAKIT_SERVICES_DIR:-$ROOT/.tmp/services}"
 PG_PORT="${MFAKIT_PG_PORT:-54329}"
 REDIS_PORT="${MFAKIT_REDIS_PORT:-63799}"
+PGBOUNCER_PORT="${MFAKIT_PGBOUNCER_PORT:-64329}"
 
 pg_bin() {
   if [[ -n "${MFAKIT_PG_BIN:-}" ]]; then echo "$MFAKIT_PG_BIN"; return; fi
@@ -76,6 +80,7 @@ MFAKIT_PG_URL=postgres://postgres@127.0.0.1:$PG_PORT/postgres
 MFAKIT_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 ENV
   start_redis_cluster >> "$DIR/services.env"
+  start_pgbouncer
   cat "$DIR/services.env"
 }
 
@@ -134,9 +139,63 @@ stop_redis_cluster() {
   rm -rf "$DIR/redis-cluster"
 }
 
+pgbouncer_bin() {
+  command -v pgbouncer 2>/dev/null || { [[ -x /usr/sbin/pgbouncer ]] && echo /usr/sbin/pgbouncer; } || true
+}
+
+# PgBouncer in transaction pooling mode in front of the throwaway PostgreSQL,
+# as the `postgres` user when run as root (it refuses root too), from a private
+# directory under /tmp. Trust auth; server connections as `postgres`.
+start_pgbouncer() {
+  local bin pgbroot
+  bin="$(pgbouncer_bin)"
+  [[ -n "$bin" ]] || { echo "services.sh: pgbouncer not found, starting without it (apt-get install -y pgbouncer)" >&2; return 0; }
+  pgbroot="$(mktemp -d /tmp/mfakit-pgbouncer.XXXXXX)"
+  echo "$pgbroot" > "$DIR/pgbouncer.path"
+  cat > "$pgbroot/pgbouncer.ini" <<INI
+[databases]
+postgres = host=127.0.0.1 port=$PG_PORT dbname=postgres user=postgres
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PGBOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $pgbroot/userlist.txt
+pool_mode = transaction
+admin_users = postgres
+default_pool_size = 8
+max_client_conn = 400
+ignore_startup_parameters = extra_float_digits
+logfile = $pgbroot/pgbouncer.log
+pidfile = $pgbroot/pgbouncer.pid
+INI
+  echo '"postgres" ""' > "$pgbroot/userlist.txt"
+  if [[ "$(id -u)" == 0 ]]; then chown -R postgres: "$pgbroot"; chmod 700 "$pgbroot"; fi
+  as_pg "$bin" -d "$pgbroot/pgbouncer.ini" >"$DIR/pgbouncer.out" 2>&1 || { cat "$DIR/pgbouncer.out" "$pgbroot/pgbouncer.log" >&2 || true; exit 5; }
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PGBOUNCER_PORT") 2>/dev/null; then break; fi
+    sleep 0.05
+  done
+  echo "MFAKIT_PGBOUNCER_URL=postgres://postgres@127.0.0.1:$PGBOUNCER_PORT/postgres" >> "$DIR/services.env"
+}
+
+stop_pgbouncer() {
+  [[ -f "$DIR/pgbouncer.path" ]] || return 0
+  local pgbroot
+  pgbroot="$(cat "$DIR/pgbouncer.path")"
+  if [[ -f "$pgbroot/pgbouncer.pid" ]]; then
+    kill "$(cat "$pgbroot/pgbouncer.pid")" 2>/dev/null || true
+    for _ in $(seq 1 50); do [[ -f "$pgbroot/pgbouncer.pid" ]] || break; sleep 0.05; done
+  fi
+  rm -rf "$pgbroot"
+  rm -f "$DIR/pgbouncer.path"
+}
+
 stop() {
   local bin
   bin="$(pg_bin)"
+  stop_pgbouncer
   if [[ -f "$DIR/pgdata.path" ]]; then
     local pgroot
     pgroot="$(cat "$DIR/pgdata.path")"

@@ -1,21 +1,25 @@
 import { MfaError } from '../errors.js';
+import { assertTime } from '../internal/ids.js';
+import { defineStore } from '../store/define.js';
 import type {
   AttemptReservation,
-  AttemptState,
-  ChallengeConsumeResult,
   ChallengeRecord,
+  CodeRecord,
   FactorRecord,
   MfaStore,
-  ThrottlePolicy,
+  StoreImplementation,
+  ThrottleSchedule,
 } from '../store/types.js';
 
 /**
- * What the adapter needs from a database client: `query(text, params)`
+ * What the adapter needs from a database client: `query(text, values)`
  * resolving to an object with `rows`. A `pg` `Pool` or `Client` and a PGlite
- * instance all fit; mfakit never imports a driver.
+ * instance all fit; mfakit never imports a driver. With prepared statements
+ * on (the default for everything but PGlite), the client is also called as
+ * `query({ name, text, values })`, as `pg` takes a named statement.
  */
 export interface PostgresClient {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
 }
 
 /** Options of {@link createPostgresStore}. */
@@ -32,12 +36,22 @@ export interface PostgresStoreOptions {
    * @default undefined
    */
   schema?: string;
+  /**
+   * Send every statement as a named prepared statement (`pg`'s
+   * `{ name, text, values }`), so each connection plans it once. Turn it off
+   * behind a pooler that cannot keep prepared statements across transactions
+   * (PgBouncer in transaction mode before 1.21, with `max_prepared_statements`
+   * unset) and for clients without named statements. PGlite has none: for a
+   * PGlite instance the default is `false`, and `true` is refused.
+   * @default true (false for PGlite)
+   */
+  preparedStatements?: boolean;
 }
 
 /** An {@link MfaStore} over PostgreSQL, with the migration that creates its tables. */
 export interface PostgresStore extends MfaStore {
   /**
-   * Creates the tables and index if they do not exist. Safe to run on every
+   * Creates the tables and indexes if they do not exist. Safe to run on every
    * start; best run from one process (a deploy step), as concurrent `CREATE
    * TABLE IF NOT EXISTS` may still collide in PostgreSQL (retried once).
    *
@@ -48,12 +62,14 @@ export interface PostgresStore extends MfaStore {
    */
   migrate(): Promise<void>;
   /**
-   * Deletes challenges and pending factors that expired at or before `now`.
-   * Nothing depends on it (expired rows are refused and replaced anyway); run
-   * it now and then to keep abandoned rows from piling up.
+   * Deletes sign-in challenges, e-mail/SMS codes and pending factors that
+   * expired at or before `now`, in one statement. Nothing depends on it
+   * (expired rows are refused, and swept as new ones are stored); run it now
+   * and then to keep abandoned rows from piling up.
    *
    * @param now - current time in ms since the epoch
    * @returns how many rows were deleted
+   * @throws {TypeError} when `now` is not a non-negative safe integer
    * @throws whatever the client rejects with
    * @example
    * setInterval(() => store.purgeExpired(Date.now()).catch(() => {}), 3_600_000);
@@ -62,14 +78,19 @@ export interface PostgresStore extends MfaStore {
 }
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+/** Runs of putPendingFactor when concurrent enrolments keep taking the slot it chose; each run sees the rows before it. */
+const MAX_SLOT_RETRIES = 20;
 
 /**
  * The SQL that creates mfakit's tables, as `store.migrate()` runs it, for
  * hosts that run their own migrations. The same text (default prefix, no
  * schema) ships as `mfakit/dist/postgres-schema.sql`.
  *
- * Times are `bigint` milliseconds since the epoch. The sealed secret is
- * ciphertext and recovery codes are digests: no secret is stored in plaintext.
+ * The tables of the v2 store end in `_v2` (`mfakit_factors_v2`, …), so they
+ * never collide with the tables of mfakit 0.1, which may be dropped once
+ * nothing reads them. Times are `bigint` milliseconds since the epoch. The
+ * sealed secret is ciphertext and codes are digests: no secret is stored in
+ * plaintext.
  *
  * @param opts - `tablePrefix` and `schema`, as for {@link createPostgresStore}
  * @returns idempotent DDL statements separated by `;` and newlines
@@ -78,19 +99,19 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
  * import { postgresSchemaSql } from 'mfakit/postgres';
  * await pool.query(postgresSchemaSql({ tablePrefix: 'auth_mfa_' }));
  */
-export function postgresSchemaSql(opts: PostgresStoreOptions = {}): string {
+export function postgresSchemaSql(opts: Pick<PostgresStoreOptions, 'tablePrefix' | 'schema'> = {}): string {
   return schemaStatements(tableNames(opts)).join(';\n\n') + ';\n';
 }
 
 /**
  * Creates an {@link MfaStore} over PostgreSQL 12+ (or PGlite). Every method is
- * one SQL statement, so it is atomic on a pool without checking out a client,
- * and safe when many app servers share the database: `claimStep` is a
- * conditional `UPDATE … WHERE last_step < $2`, `reserveAttempt` an
- * `INSERT … ON CONFLICT DO UPDATE` whose row lock serialises concurrent
- * callers, and a user's recovery codes are one row (a `text[]` of digests)
- * that every recovery-code method writes or reads as a whole, so replacing
- * and consuming are ordered by that row's lock.
+ * ONE SQL statement (data-modifying CTEs), so it is atomic on a pool without
+ * checking out a client, and safe under the default READ COMMITTED isolation
+ * when many app servers share the database: each decision is taken on rows
+ * the statement has locked (an `UPDATE`'s target, a `FOR UPDATE` read, an
+ * `INSERT … ON CONFLICT` arbiter), never on a plain read of a row that the
+ * statement then writes. A sign-in with a right TOTP code is two statements
+ * (`beginAttempt`, `advanceCounter`), a wrong one a single statement.
  *
  * Run `store.migrate()` once (or the SQL of {@link postgresSchemaSql}) before use.
  * Errors of the client reject the promise unchanged; the flows of `createMfa`
@@ -98,146 +119,201 @@ export function postgresSchemaSql(opts: PostgresStoreOptions = {}): string {
  * its `error` event, as `pg` asks, so a dropped idle connection does not
  * crash the process.
  *
- * @param client - a `pg` Pool or Client, a PGlite instance, or anything with `query(text, params)` → `{ rows }`
- * @param opts - `tablePrefix` (default `'mfakit_'`) and `schema`
- * @returns the store, with `migrate()` and `purgeExpired(now)`
- * @throws {MfaError} `INVALID_CONFIG` when `client` has no `query` method or an option is not a plain identifier
+ * @param client - a `pg` Pool or Client, a PGlite instance, or anything with `query(text, values)` → `{ rows }`
+ * @param opts - `tablePrefix` (default `'mfakit_'`), `schema`, `preparedStatements` (default `true`, `false` for PGlite)
+ * @returns the store (`supports: { oneTime: true }`), with `migrate()` and `purgeExpired(now)`
+ * @throws {MfaError} `INVALID_CONFIG` when `client` has no `query` method, an
+ *   option is not a plain identifier or boolean, or PGlite is given `preparedStatements: true`
  * @example
  * import pg from 'pg';
  * import { createMfa } from 'mfakit';
  * import { createPostgresStore } from 'mfakit/postgres';
  * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL });
  * pool.on('error', () => {}); // idle connections dropped by the server
- * const store = createPostgresStore(pool);
+ * const store = createPostgresStore(pool); // behind PgBouncer (transaction mode): { preparedStatements: false }
  * await store.migrate();
  * const mfa = createMfa({ store, issuer: 'ACME', secretKeys, pepper });
  */
 export function createPostgresStore(client: PostgresClient, opts: PostgresStoreOptions = {}): PostgresStore {
   if (typeof client !== 'object' || client === null || typeof client.query !== 'function') {
-    throw new MfaError('INVALID_CONFIG', 'createPostgresStore: client must have a query(text, params) method (pg Pool or Client, PGlite)');
+    throw new MfaError('INVALID_CONFIG', 'createPostgresStore: client must have a query(text, values) method (pg Pool or Client, PGlite)');
   }
   const t = tableNames(opts);
-  const sql = statements(t);
-  const rows = async (text: string, params: unknown[]): Promise<Row[]> => (await client.query(text, params)).rows as Row[];
+  const rows = queryRunner(client, readPrepared(client, opts.preparedStatements), statements(t));
+  const impl = implementation(rows, (err) => isUniqueViolation(err, t.slotIndexName));
 
+  const migrate = async (): Promise<void> => {
+    for (const ddl of schemaStatements(t)) {
+      try {
+        await client.query(ddl, []);
+      } catch (err) {
+        // Two processes creating the same table at once: one gets a duplicate
+        // error from the catalog; the table exists now, so running again passes.
+        if (!isDuplicateObject(err)) throw err;
+        await client.query(ddl, []);
+      }
+    }
+  };
+  const purgeExpired = async (now: number): Promise<number> => {
+    assertTime(now, 'now');
+    const [row] = await rows('purgeExpired', [now]);
+    return Number(row?.n ?? 0);
+  };
+  return defineStore(impl, { migrate, purgeExpired }) as PostgresStore;
+}
+
+type Row = Record<string, unknown>;
+type Statements = ReturnType<typeof statements>;
+type Run = (key: keyof Statements, values: unknown[]) => Promise<Row[]>;
+
+/** The adapter's atomic steps: each is one call of `run`, that is one statement and one round trip. */
+function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): StoreImplementation {
   return {
-    async migrate() {
-      for (const ddl of schemaStatements(t)) {
+    supports: { oneTime: true },
+
+    async getUser(userId) {
+      const r = await run('getUser', [userId]);
+      const first = r[0];
+      return {
+        factors: r.filter((row) => row.id !== null && row.id !== undefined).map(toFactor),
+        attempts: { failures: Number(first?.a_failures ?? 0), lockedUntil: toTime(first?.a_locked_until) },
+        recoveryCodes: Number(first?.a_codes ?? 0),
+      };
+    },
+
+    async putPendingFactor(f, { now, maxFactors, replace }) {
+      const values = [f.userId, f.id, f.kind, f.label, f.secret, f.counter, f.createdAt, f.expiresAt, f.lastUsedAt, f.meta, now, maxFactors, replace];
+      // A slot taken by a concurrent enrolment: the next run sees that row (see the statement).
+      for (let attempt = 1; ; attempt++) {
         try {
-          await client.query(ddl, []);
+          const [row] = await run('putPendingFactor', values);
+          return row === undefined ? { ok: false, reason: 'limit' } : { ok: true, factor: toFactor(row) };
         } catch (err) {
-          // Two processes creating the same table at once: one gets a duplicate
-          // error from the catalog; the table exists now, so running again passes.
-          if (!isDuplicateObject(err)) throw err;
-          await client.query(ddl, []);
+          if (attempt >= MAX_SLOT_RETRIES || !isSlotConflict(err)) throw err;
         }
       }
     },
 
-    async purgeExpired(now) {
-      const [row] = await rows(sql.purgeExpired, [now]);
-      return Number(row?.n ?? 0);
+    async activateFactor(userId, factorId, counter, now, digests) {
+      const [row] = await run('activateFactor', [userId, factorId, counter, now, digests]);
+      return row === undefined ? null : { recoveryCodes: Number(row.n), recoveryCodesIssued: row.issued === true };
     },
 
-    async getFactor(userId) {
-      const [row] = await rows(sql.getFactor, [userId]);
-      return row === undefined ? null : toFactor(row);
+    async advanceCounter(userId, factorId, counter, now) {
+      const [row] = await run('advanceCounter', [userId, factorId, counter, now]);
+      return row === undefined ? null : { recoveryCodes: Number(row.n) };
     },
 
-    async putPendingFactor(record) {
-      if (record.state !== 'pending') throw new TypeError(`putPendingFactor expects a pending record, got state ${String(record.state)}`);
-      const r = await rows(sql.putPendingFactor, [record.userId, record.secret, record.createdAt, record.expiresAt, record.lastStep]);
-      return r.length > 0;
+    async renameFactor(userId, factorId, label) {
+      return (await run('renameFactor', [userId, factorId, label])).length > 0;
     },
 
-    async activateFactor(userId, expectedSecret, step, now, recoveryHashes) {
-      const [row] = await rows(sql.activateFactor, [userId, expectedSecret, now, step, [...recoveryHashes]]);
-      return Number(row?.n ?? 0) > 0;
+    async resealFactor(userId, factorId, expected, sealed) {
+      return (await run('resealFactor', [userId, factorId, expected, sealed])).length > 0;
     },
 
-    async updateFactorSecret(userId, expectedSecret, newSecret) {
-      return (await rows(sql.updateFactorSecret, [userId, expectedSecret, newSecret])).length > 0;
+    async removeFactor(userId, factorId) {
+      const [row] = await run('removeFactor', [userId, factorId]);
+      return { removed: row?.removed === true, disabled: row?.disabled === true };
     },
 
     async deleteUser(userId) {
-      const [row] = await rows(sql.deleteUser, [userId]);
-      return Number(row?.n ?? 0) > 0;
+      const [row] = await run('deleteUser', [userId]);
+      return row?.existed === true;
     },
 
-    async claimStep(userId, step) {
-      return (await rows(sql.claimStep, [userId, step])).length > 0;
+    async beginAttempt(userId, state, now, schedule) {
+      const r = await run('beginAttempt', [userId, state, now, schedule.locks, schedule.suspendAfter]);
+      return { factors: r.map(toFactor), reservation: r.length === 0 ? null : toReservation(r[0] as Row, schedule) };
     },
 
-    async reserveAttempt(userId, now, policy): Promise<AttemptReservation> {
-      const p = [userId, now, policy.freeFailures, policy.baseLockMs, policy.maxLockMs, policy.suspendAfter];
-      const [row] = await rows(sql.reserveAttempt, p);
-      if (row === undefined) throw new Error('reserveAttempt: the upsert returned no row');
-      const failures = Number(row.failures);
-      return {
-        allowed: row.last_allowed === true,
-        failures,
-        lockedUntil: toTime(row.locked_until),
-        suspended: failures >= policy.suspendAfter,
-      };
+    async refundAttempt(userId, schedule) {
+      await run('refundAttempt', [userId, schedule.locks]);
     },
 
-    async clearFailures(userId) {
-      await rows(sql.clearFailures, [userId]);
+    async replaceRecoveryCodes(userId, digests) {
+      return (await run('replaceRecoveryCodes', [userId, digests])).length > 0;
     },
 
-    async getAttempts(userId): Promise<AttemptState> {
-      const [row] = await rows(sql.getAttempts, [userId]);
-      return row === undefined ? { failures: 0, lockedUntil: null } : { failures: Number(row.failures), lockedUntil: toTime(row.locked_until) };
+    async consumeRecoveryCode(userId, digest) {
+      const [row] = await run('consumeRecoveryCode', [userId, digest]);
+      return row === undefined ? null : { recoveryCodes: Number(row.n) };
     },
 
-    async replaceRecoveryCodes(userId, hashes) {
-      await rows(sql.replaceRecoveryCodes, [userId, [...hashes]]);
+    async putCode(c, cooldownMs) {
+      const [row] = await run('putCode', [c.userId, c.id, c.digest, c.createdAt, c.expiresAt, c.attemptsLeft, cooldownMs]);
+      return row?.ok === true ? { ok: true } : { ok: false, blockedSince: Number(row?.since ?? c.createdAt) };
     },
 
-    async consumeRecoveryCode(userId, hash) {
-      return (await rows(sql.consumeRecoveryCode, [userId, hash])).length > 0;
+    async beginCodeAttempt(userId, id, now, schedule) {
+      const [row] = await run('beginCodeAttempt', [userId, id, now, schedule.locks, schedule.suspendAfter]);
+      if (row === undefined || row.live !== true) return { code: null, reservation: null };
+      const taken = row.taken_left === null || row.taken_left === undefined ? {} : { attempts_left: row.taken_left };
+      return { code: toCode({ ...row, ...taken }), reservation: toReservation(row, schedule) };
     },
 
-    async countRecoveryCodes(userId) {
-      const [row] = await rows(sql.countRecoveryCodes, [userId]);
-      return Number(row?.n ?? 0);
+    async acceptCode(userId, id, schedule) {
+      return (await run('acceptCode', [userId, id, schedule.locks])).length > 0;
     },
 
-    async putChallenge(id, record, cooldownMs) {
-      const p = [id, record.userId, record.purpose, record.digest, record.destination, record.createdAt, record.expiresAt, record.attemptsLeft, cooldownMs];
-      return (await rows(sql.putChallenge, p)).length > 0;
+    async deleteCode(userId, id) {
+      return (await run('deleteCode', [userId, id])).length > 0;
     },
 
-    async consumeChallenge(id, purpose, digest, now): Promise<ChallengeConsumeResult> {
-      const [row] = await rows(sql.consumeChallenge, [id, purpose, digest, now]);
-      if (row === undefined) return { ok: false, reason: 'missing', attemptsLeft: 0 };
-      const left = Number(row.attempts_left);
-      switch (row.outcome) {
-        case 'ok':
-          return { ok: true, record: toChallenge(row) };
-        case 'mismatch':
-          return { ok: false, reason: 'mismatch', attemptsLeft: Math.max(left - 1, 0) };
-        case 'expired':
-          return { ok: false, reason: 'expired', attemptsLeft: 0 };
-        default:
-          return { ok: false, reason: 'exhausted', attemptsLeft: 0 };
-      }
+    async putChallenge(c) {
+      await run('putChallenge', [c.id, c.userId, c.createdAt, c.expiresAt, c.attemptsLeft]);
+    },
+
+    async spendChallenge(id, now) {
+      const [row] = await run('spendChallenge', [id, now]);
+      return row === undefined ? null : toChallenge(row);
     },
 
     async deleteChallenge(id) {
-      return (await rows(sql.deleteChallenge, [id])).length > 0;
+      return (await run('deleteChallenge', [id])).length > 0;
     },
   };
 }
 
-type Row = Record<string, unknown>;
+/**
+ * One round trip per call. Named statements carry a digest of their text in
+ * the name, so two stores with different tables on one pool never share a name.
+ */
+function queryRunner(client: PostgresClient, prepared: boolean, sql: Statements): Run {
+  if (!prepared) return async (key, values) => (await client.query(sql[key], values)).rows as Row[];
+  const named = client as unknown as { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> };
+  const names = new Map<string, string>();
+  for (const key of Object.keys(sql) as (keyof Statements)[]) names.set(key, `mfakit_${key}_${fnv1a(sql[key])}`);
+  return async (key, values) => (await named.query({ name: names.get(key) as string, text: sql[key], values })).rows as Row[];
+}
+
+/**
+ * PGlite (PostgreSQL in WebAssembly) takes `query(text, values)` only, and a
+ * query config object leaves the instance unusable; it is recognised by its
+ * `waitReady` promise and `exec` method, which `pg` clients do not have.
+ */
+function readPrepared(client: PostgresClient, option: unknown): boolean {
+  const c = client as unknown as Record<string, unknown>;
+  const pglite = typeof c.exec === 'function' && typeof (c.waitReady as Promise<unknown> | undefined)?.then === 'function';
+  if (option === undefined) return !pglite;
+  if (typeof option !== 'boolean') throw new MfaError('INVALID_CONFIG', 'preparedStatements must be a boolean');
+  if (option && pglite) {
+    throw new MfaError('INVALID_CONFIG', 'PGlite has no named prepared statements: pass { preparedStatements: false } (or leave it unset) for a PGlite client');
+  }
+  return option;
+}
 
 interface Tables {
   factors: string;
-  recovery: string;
   attempts: string;
+  recovery: string;
+  codes: string;
   challenges: string;
-  challengesUserIndex: string;
+  pendingLabelIndex: string;
+  slotIndex: string;
+  /** The slot index's name, as the driver reports it in a unique violation. */
+  slotIndexName: string;
+  challengesExpiresIndex: string;
 }
 
 function tableNames(opts: PostgresStoreOptions): Tables {
@@ -251,197 +327,435 @@ function tableNames(opts: PostgresStoreOptions): Tables {
     throw new MfaError('INVALID_CONFIG', 'schema must be 1–40 letters, digits or _, starting with a letter or _');
   }
   const q = (name: string): string => (opts.schema === undefined ? `"${name}"` : `"${opts.schema}"."${name}"`);
+  // Every name stays within PostgreSQL's 63 bytes with a 40-character prefix.
   return {
-    factors: q(`${prefix}factors`),
-    recovery: q(`${prefix}recovery_sets`),
-    attempts: q(`${prefix}attempts`),
-    challenges: q(`${prefix}challenges`),
-    challengesUserIndex: `"${prefix}challenges_user_id"`,
+    factors: q(`${prefix}factors_v2`),
+    attempts: q(`${prefix}attempts_v2`),
+    recovery: q(`${prefix}recovery_v2`),
+    codes: q(`${prefix}codes_v2`),
+    challenges: q(`${prefix}challenges_v2`),
+    pendingLabelIndex: `"${prefix}factors_v2_label"`,
+    slotIndex: `"${prefix}factors_v2_slot"`,
+    slotIndexName: `${prefix}factors_v2_slot`,
+    challengesExpiresIndex: `"${prefix}challenges_v2_exp"`,
   };
 }
 
 function schemaStatements(t: Tables): string[] {
   return [
     `CREATE TABLE IF NOT EXISTS ${t.factors} (
-  user_id text PRIMARY KEY,
+  user_id text NOT NULL,
+  id text NOT NULL,
+  kind text NOT NULL,
+  label text NOT NULL,
   state text NOT NULL CHECK (state IN ('pending', 'active')),
   secret text NOT NULL,
+  counter bigint NOT NULL,
   created_at bigint NOT NULL,
   expires_at bigint,
-  last_step bigint NOT NULL DEFAULT -1
+  last_used_at bigint,
+  meta text NOT NULL,
+  slot smallint NOT NULL,
+  PRIMARY KEY (user_id, id)
 )`,
-    `CREATE TABLE IF NOT EXISTS ${t.recovery} (
-  user_id text PRIMARY KEY,
-  digests text[] NOT NULL
-)`,
+    // Each factor holds one of the user's slots 0 … maxFactors - 1: the index
+    // enforces the limit even against concurrent enrolments that no snapshot shows.
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${t.slotIndex} ON ${t.factors} (user_id, slot)`,
+    // One pending enrolment per label: two concurrent beginEnrollment calls
+    // (a double click) meet at this index and get the same factor.
+    `CREATE UNIQUE INDEX IF NOT EXISTS ${t.pendingLabelIndex} ON ${t.factors} (user_id, label) WHERE state = 'pending'`,
+    // Kept with failures 0 after a success, so a sign-in does not insert and delete it each time.
     `CREATE TABLE IF NOT EXISTS ${t.attempts} (
   user_id text PRIMARY KEY,
   failures integer NOT NULL,
   locked_until bigint,
   last_allowed boolean NOT NULL
 )`,
+    `CREATE TABLE IF NOT EXISTS ${t.recovery} (
+  user_id text PRIMARY KEY,
+  digests text[] NOT NULL
+)`,
+    `CREATE TABLE IF NOT EXISTS ${t.codes} (
+  user_id text NOT NULL,
+  id text NOT NULL,
+  digest text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  attempts_left integer NOT NULL,
+  PRIMARY KEY (user_id, id)
+)`,
     `CREATE TABLE IF NOT EXISTS ${t.challenges} (
   id text PRIMARY KEY,
   user_id text NOT NULL,
-  purpose text NOT NULL,
-  digest text NOT NULL,
-  destination text NOT NULL,
   created_at bigint NOT NULL,
   expires_at bigint NOT NULL,
   attempts_left integer NOT NULL
 )`,
-    `CREATE INDEX IF NOT EXISTS ${t.challengesUserIndex} ON ${t.challenges} (user_id)`,
+    `CREATE INDEX IF NOT EXISTS ${t.challengesExpiresIndex} ON ${t.challenges} (expires_at)`,
   ];
 }
 
+const FACTOR_COLUMNS = ['user_id', 'id', 'kind', 'label', 'state', 'secret', 'counter', 'created_at', 'expires_at', 'last_used_at', 'meta'] as const;
+
+/**
+ * Every statement, by method. How they stay correct under READ COMMITTED:
+ *
+ * - A statement reads from one snapshot taken when it starts, but an UPDATE,
+ *   DELETE, `SELECT … FOR UPDATE` or `ON CONFLICT` arbiter that meets a row
+ *   changed since then waits for its writer and re-checks the newest version.
+ *   So every decision below is taken on locked rows, never on a plain read.
+ * - Rows are locked in one order — a user's factor rows (in id order), then
+ *   the recovery row, codes, and last the attempts row — so two statements
+ *   can wait for each other but never deadlock. A CTE that must run after
+ *   another reads it in its WHERE (`(SELECT count(*) FROM x) >= 0`), because
+ *   PostgreSQL otherwise runs data-modifying CTEs in an unspecified order.
+ */
 function statements(t: Tables) {
-  const factorCols = 'user_id, state, secret, created_at, expires_at, last_step';
-  const challengeCols = 'id, user_id, purpose, digest, destination, created_at, expires_at, attempts_left';
-  // The lock: baseLockMs · 2^(failures − freeFailures), exponent capped at 52 and
-  // computed in float8 so it never overflows, then capped at maxLockMs.
-  const lock = (failures: string): string =>
-    `($2::bigint + LEAST($4::float8 * power(2::float8, LEAST(${failures} - $3::int, 52)), $5::float8)::bigint)`;
-  // Decided on the existing row as locked by ON CONFLICT DO UPDATE (its latest version).
-  const allowed = '(a.failures < $6::int AND (a.locked_until IS NULL OR a.locked_until <= $2::bigint))';
-  // Each digest once, so cardinality() counts codes and array_remove() spends one code.
-  const distinct = (arr: string): string => `ARRAY(SELECT DISTINCT d FROM unnest(${arr}) AS d WHERE d IS NOT NULL)`;
+  return { ...factorStatements(t), ...attemptStatements(t), ...recoveryStatements(t), ...oneTimeStatements(t) };
+}
+
+/** `locks[min(n, length - 1)]` of the schedule bound as `$p` (SQL arrays start at 1). */
+function lockAt(n: string, p: number): string {
+  return `($${p}::bigint[])[LEAST(${n}, cardinality($${p}::bigint[]) - 1) + 1]`;
+}
+
+/**
+ * The reservation of `AttemptReservation` as one upsert of the attempts row,
+ * for the rows of `source` (at most one): `$1` user, `$3` now, `$4` lock
+ * schedule, `$5` suspendAfter. The DO UPDATE runs on the newest row, locked,
+ * so concurrent reservations are counted one after the other; `last_allowed`
+ * records this call's decision, which RETURNING (new values only) could not
+ * tell otherwise. A refused reservation writes the row too, changing only that flag.
+ */
+function reserveSql(t: Tables, source: string): string {
+  const allowed = '(a.failures < $5::int AND (a.locked_until IS NULL OR a.locked_until <= $3::bigint))';
+  return `INSERT INTO ${t.attempts} AS a (user_id, failures, locked_until, last_allowed)
+  SELECT $1::text, 1, CASE WHEN ${lockAt('1', 4)} > 0 THEN $3::bigint + ${lockAt('1', 4)} END, true ${source}
+  ON CONFLICT (user_id) DO UPDATE SET
+    failures = CASE WHEN ${allowed} THEN a.failures + 1 ELSE a.failures END,
+    locked_until = CASE WHEN ${allowed} AND ${lockAt('a.failures + 1', 4)} > 0 THEN $3::bigint + ${lockAt('a.failures + 1', 4)} ELSE a.locked_until END,
+    last_allowed = ${allowed}
+  RETURNING failures, locked_until, last_allowed`;
+}
+
+/** Gives one reservation back (`$1` user, schedule `$p`), for the attempts row when `cond` holds. */
+function refundSql(t: Tables, p: number, cond: string): string {
+  return `UPDATE ${t.attempts} SET failures = failures - 1,
+    locked_until = CASE WHEN ${lockAt('failures - 1', p)} = 0 THEN NULL ELSE locked_until END
+  WHERE user_id = $1::text AND failures > 0${cond}`;
+}
+
+/** The decisive writes clear the failures; a row already clear is left unwritten. */
+function clearFailuresSql(t: Tables, after: string): string {
+  return `UPDATE ${t.attempts} SET failures = 0, locked_until = NULL
+  WHERE user_id = $1::text AND (SELECT count(*) FROM ${after}) > 0 AND (failures <> 0 OR locked_until IS NOT NULL)`;
+}
+
+/** Every factor row of user `$1`, newest versions, locked in id order: what structural changes decide on. */
+function lockFactorsSql(t: Tables): string {
+  return `SELECT id, state, label, expires_at, slot FROM ${t.factors} WHERE user_id = $1::text ORDER BY id FOR UPDATE`;
+}
+
+function factorStatements(t: Tables) {
+  const cols = FACTOR_COLUMNS.join(', ');
+  const keep = 'NOT $13::boolean AND f.expires_at > $11::bigint';
   return {
-    getFactor: `SELECT ${factorCols} FROM ${t.factors} WHERE user_id = $1`,
+    getUser: `SELECT a.failures AS a_failures, a.locked_until AS a_locked_until,
+  (SELECT cardinality(digests) FROM ${t.recovery} WHERE user_id = $1::text) AS a_codes, f.*
+FROM (SELECT 1) AS one
+LEFT JOIN ${t.attempts} a ON a.user_id = $1::text
+LEFT JOIN ${t.factors} f ON f.user_id = $1::text
+ORDER BY f.created_at, f.id`,
 
-    // The DO UPDATE's WHERE keeps an active factor: no row comes back then.
-    putPendingFactor: `INSERT INTO ${t.factors} AS f (${factorCols})
-VALUES ($1, 'pending', $2, $3::bigint, $4::bigint, $5::bigint)
-ON CONFLICT (user_id) DO UPDATE SET state = 'pending', secret = EXCLUDED.secret,
-  created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, last_step = EXCLUDED.last_step
-WHERE f.state = 'pending'
-RETURNING 1`,
-
-    // The user's recovery row is replaced by the same upsert as replaceRecoveryCodes,
-    // only when the factor's UPDATE matched.
-    activateFactor: `WITH act AS (
-  UPDATE ${t.factors} SET state = 'active', created_at = $3::bigint, expires_at = NULL, last_step = $4::bigint
-  WHERE user_id = $1 AND state = 'pending' AND secret = $2 AND expires_at > $3::bigint
-  RETURNING user_id
-), codes AS (
-  INSERT INTO ${t.recovery} (user_id, digests)
-  SELECT act.user_id, ${distinct('$5::text[]')} FROM act
-  ON CONFLICT (user_id) DO UPDATE SET digests = EXCLUDED.digests
+    // $1–$10 the record, $11 now, $12 maxFactors, $13 replace. The same-label
+    // pending factor goes with the expired ones when replaced; when kept, the
+    // INSERT meets it at the pending-label index and returns it unchanged —
+    // as it does a concurrent caller's new row, which no snapshot shows. The
+    // limit is counted on the locked rows, and the new row takes the lowest
+    // slot they leave free: a concurrent enrolment this statement cannot see
+    // holds that slot or a higher one, so either the slot index refuses the
+    // row (the adapter runs the statement again, on a new snapshot) or both
+    // fit. (When no slot is free only a kept same-label row can answer, so
+    // slot 0, taken, stands in.)
+    putPendingFactor: `WITH mine AS MATERIALIZED (${lockFactorsSql(t)}
+), gone AS (
+  DELETE FROM ${t.factors} WHERE user_id = $1::text AND state = 'pending' AND (SELECT count(*) FROM mine) > 0
+    AND (expires_at <= $11::bigint OR (label = $4::text AND $13::boolean))
+  RETURNING id
+), seen AS MATERIALIZED (
+  SELECT count(*) FILTER (WHERE state = 'pending' AND label = $4::text AND expires_at > $11::bigint) AS same,
+    count(*) FILTER (WHERE state = 'active' OR (expires_at > $11::bigint AND label <> $4::text)) AS live,
+    (SELECT min(s) FROM generate_series(0, $12::int - 1) AS s WHERE s NOT IN (
+      SELECT slot FROM mine WHERE NOT (state = 'pending' AND (expires_at <= $11::bigint OR (label = $4::text AND $13::boolean))))) AS free
+  FROM mine
 )
-SELECT count(*)::int AS n FROM act`,
+INSERT INTO ${t.factors} AS f (${cols}, slot)
+SELECT $1::text, $2::text, $3::text, $4::text, 'pending', $5::text, $6::bigint, $7::bigint, $8::bigint, $9::bigint, $10::text, coalesce(seen.free, 0)
+FROM seen WHERE (SELECT count(*) FROM gone) >= 0
+  AND ((seen.same > 0 AND NOT $13::boolean) OR (seen.live < $12::int AND seen.free IS NOT NULL))
+ON CONFLICT (user_id, label) WHERE state = 'pending' DO UPDATE SET
+  ${FACTOR_COLUMNS.filter((c) => c !== 'user_id' && c !== 'label').map((c) => `${c} = CASE WHEN ${keep} THEN f.${c} ELSE EXCLUDED.${c} END`).join(',\n  ')}
+RETURNING ${cols}`,
 
-    updateFactorSecret: `UPDATE ${t.factors} SET secret = $3 WHERE user_id = $1 AND secret = $2 RETURNING 1`,
-
-    deleteUser: `WITH f AS (DELETE FROM ${t.factors} WHERE user_id = $1 RETURNING 1),
-r AS (DELETE FROM ${t.recovery} WHERE user_id = $1),
-a AS (DELETE FROM ${t.attempts} WHERE user_id = $1),
-c AS (DELETE FROM ${t.challenges} WHERE user_id = $1)
-SELECT count(*)::int AS n FROM f`,
-
-    // A concurrent claimer waits for the row lock, then re-checks last_step on the new row.
-    claimStep: `UPDATE ${t.factors} SET last_step = $2::bigint
-WHERE user_id = $1 AND state = 'active' AND last_step < $2::bigint
-RETURNING 1`,
-
-    // Always updates the row, so its lock orders concurrent callers and RETURNING
-    // shows the latest state; last_allowed records this call's decision, which
-    // RETURNING (new values only) could not tell otherwise.
-    reserveAttempt: `INSERT INTO ${t.attempts} AS a (user_id, failures, locked_until, last_allowed)
-VALUES ($1,
-  CASE WHEN 0 >= $6::int THEN 0 ELSE 1 END,
-  CASE WHEN 0 < $6::int AND 1 >= $3::int THEN ${lock('1')} END,
-  0 < $6::int)
-ON CONFLICT (user_id) DO UPDATE SET
-  failures = CASE WHEN ${allowed} THEN a.failures + 1 ELSE a.failures END,
-  locked_until = CASE WHEN ${allowed} AND a.failures + 1 >= $3::int THEN ${lock('(a.failures + 1)')} ELSE a.locked_until END,
-  last_allowed = ${allowed}
-RETURNING failures, locked_until, last_allowed`,
-
-    clearFailures: `DELETE FROM ${t.attempts} WHERE user_id = $1`,
-
-    getAttempts: `SELECT failures, locked_until FROM ${t.attempts} WHERE user_id = $1`,
-
-    // One row per user holds the whole set. The upsert inserts it or, when a row
-    // exists (even one committed after this statement's snapshot), locks and
-    // overwrites it: concurrent replacements are ordered by that lock and the
-    // last one wins whole. An empty set is kept as an empty row.
-    replaceRecoveryCodes: `INSERT INTO ${t.recovery} (user_id, digests)
-VALUES ($1, ${distinct('$2::text[]')})
-ON CONFLICT (user_id) DO UPDATE SET digests = EXCLUDED.digests`,
-
-    // A concurrent consumer or replacer waits for the row lock, then the WHERE is
-    // re-checked on the latest row: a digest is removed, and true returned, once.
-    consumeRecoveryCode: `UPDATE ${t.recovery} SET digests = array_remove(digests, $2::text)
-WHERE user_id = $1 AND $2::text = ANY (digests)
-RETURNING 1`,
-
-    countRecoveryCodes: `SELECT cardinality(digests) AS n FROM ${t.recovery} WHERE user_id = $1`,
-
-    // Also drops the user's other expired challenges, so abandoned ones do not pile up.
-    putChallenge: `WITH gc AS (
-  DELETE FROM ${t.challenges} WHERE user_id = $2 AND id <> $1 AND expires_at <= $6::bigint
+    // $1 user, $2 factor, $3 counter, $4 now, $5 digests. Concurrent
+    // activations of two pending factors of one user: each first locks all of
+    // the user's factor rows in id order, so the second waits for the first
+    // to commit and then sees, on those locked rows, the first factor active:
+    // exactly one of them finds no other active factor and issues the codes.
+    // (Locking the attempts or recovery row first would not do: the second
+    // statement would still judge the factors on its snapshot, taken before
+    // it waited, and issue a second set.) The recovery row is upserted either
+    // way, so the count returned is that of its newest version.
+    activateFactor: `WITH mine AS MATERIALIZED (${lockFactorsSql(t)}
+), act AS (
+  UPDATE ${t.factors} SET state = 'active', counter = $3::bigint, expires_at = NULL, last_used_at = $4::bigint
+  WHERE user_id = $1::text AND id = $2::text AND state = 'pending' AND expires_at > $4::bigint AND (SELECT count(*) FROM mine) > 0
+  RETURNING id
+), verdict AS MATERIALIZED (
+  SELECT NOT EXISTS (SELECT 1 FROM mine WHERE id <> $2::text AND state = 'active') AS issued FROM act
+), rec AS (
+  INSERT INTO ${t.recovery} AS r (user_id, digests)
+  SELECT $1::text, CASE WHEN issued THEN $5::text[] ELSE '{}'::text[] END FROM verdict
+  ON CONFLICT (user_id) DO UPDATE SET digests = CASE WHEN (SELECT issued FROM verdict) THEN EXCLUDED.digests ELSE r.digests END
+  RETURNING cardinality(digests) AS n
+), clr AS (
+  ${clearFailuresSql(t, 'rec')}
 )
-INSERT INTO ${t.challenges} AS c (${challengeCols})
-VALUES ($1, $2, $3, $4, $5, $6::bigint, $7::bigint, $8::int)
-ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, purpose = EXCLUDED.purpose, digest = EXCLUDED.digest,
-  destination = EXCLUDED.destination, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at,
-  attempts_left = EXCLUDED.attempts_left
-WHERE NOT (c.expires_at > EXCLUDED.created_at AND EXCLUDED.created_at - c.created_at < $9::bigint)
+SELECT verdict.issued, rec.n FROM verdict, rec`,
+
+    // The conditional UPDATE is the accept: a concurrent caller with the same
+    // counter waits for the row lock, re-checks `counter < $3` on the new row
+    // and matches nothing. Then the failures go and the codes left are counted.
+    advanceCounter: `WITH adv AS (
+  UPDATE ${t.factors} SET counter = $3::bigint, last_used_at = $4::bigint
+  WHERE user_id = $1::text AND id = $2::text AND state = 'active' AND counter < $3::bigint
+  RETURNING id
+), clr AS (
+  ${clearFailuresSql(t, 'adv')}
+)
+SELECT coalesce((SELECT cardinality(digests) FROM ${t.recovery} WHERE user_id = $1::text), 0) AS n FROM adv`,
+
+    // A pending factor cannot take the label of another pending factor of the
+    // user (the pending-label index): that rename answers false.
+    renameFactor: `UPDATE ${t.factors} AS f SET label = $3::text
+WHERE user_id = $1::text AND id = $2::text AND NOT (f.state = 'pending' AND EXISTS (
+  SELECT 1 FROM ${t.factors} o WHERE o.user_id = $1::text AND o.id <> $2::text AND o.state = 'pending' AND o.label = $3::text))
 RETURNING 1`,
 
-    // FOR UPDATE locks the row and, under READ COMMITTED, yields its latest
-    // version; the outcome is decided on that version and the DELETE/UPDATE
-    // act on it, so concurrent consumers are ordered by the row lock.
-    consumeChallenge: `WITH cur AS MATERIALIZED (
-  SELECT ${challengeCols},
-    CASE WHEN expires_at <= $4::bigint THEN 'expired'
-         WHEN attempts_left <= 0 THEN 'exhausted'
-         WHEN digest = $3 AND purpose = $2 THEN 'ok'
-         ELSE 'mismatch' END AS outcome
-  FROM ${t.challenges} WHERE id = $1
-  FOR UPDATE
+    resealFactor: `UPDATE ${t.factors} SET secret = $4::text WHERE user_id = $1::text AND id = $2::text AND secret = $3::text RETURNING 1`,
+
+    // Whether an active factor is left is judged on the locked rows, so a
+    // concurrent activation either commits first (and is seen) or waits and
+    // then finds its factor gone.
+    removeFactor: `WITH mine AS MATERIALIZED (${lockFactorsSql(t)}
 ), del AS (
-  DELETE FROM ${t.challenges} c USING cur
-  WHERE c.id = cur.id AND (cur.outcome IN ('expired', 'ok') OR (cur.outcome = 'mismatch' AND cur.attempts_left <= 1))
-), upd AS (
-  UPDATE ${t.challenges} c SET attempts_left = cur.attempts_left - 1 FROM cur
-  WHERE c.id = cur.id AND cur.outcome = 'mismatch' AND cur.attempts_left > 1
-)
-SELECT * FROM cur`,
+  DELETE FROM ${t.factors} WHERE user_id = $1::text AND id = $2::text AND (SELECT count(*) FROM mine) > 0 RETURNING id
+), verdict AS MATERIALIZED (
+  SELECT EXISTS (SELECT 1 FROM del) AS removed,
+    EXISTS (SELECT 1 FROM del) AND NOT EXISTS (SELECT 1 FROM mine WHERE id <> $2::text AND state = 'active') AS disabled
+), ${deleteRestSql(t, "id <> $2::text AND (SELECT disabled FROM verdict)", '(SELECT disabled FROM verdict)')}
+SELECT removed, disabled FROM verdict`,
 
-    deleteChallenge: `DELETE FROM ${t.challenges} WHERE id = $1 RETURNING 1`,
-
-    purgeExpired: `WITH c AS (DELETE FROM ${t.challenges} WHERE expires_at <= $1::bigint RETURNING 1),
-f AS (DELETE FROM ${t.factors} WHERE state = 'pending' AND expires_at <= $1::bigint RETURNING 1)
-SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM f) AS n`,
+    deleteUser: `WITH mine AS MATERIALIZED (${lockFactorsSql(t)}
+), ${deleteRestSql(t, '(SELECT count(*) FROM mine) >= 0', 'true')}
+SELECT (SELECT count(*) FROM f) > 0 AS existed`,
   };
 }
 
-/** `bigint` columns come back as strings from `pg` and as numbers or bigints from PGlite. */
+/** The CTEs `f`, `rec`, `cod`, `att` that delete a user's factors (where `factorCond`) and, when `cond`, the rest, in lock order. */
+function deleteRestSql(t: Tables, factorCond: string, cond: string): string {
+  return `f AS (
+  DELETE FROM ${t.factors} WHERE user_id = $1::text AND ${factorCond} RETURNING 1
+), rec AS (
+  DELETE FROM ${t.recovery} WHERE user_id = $1::text AND ${cond} AND (SELECT count(*) FROM f) >= 0 RETURNING 1
+), cod AS (
+  DELETE FROM ${t.codes} WHERE user_id = $1::text AND ${cond} AND (SELECT count(*) FROM rec) >= 0 RETURNING 1
+), att AS (
+  DELETE FROM ${t.attempts} WHERE user_id = $1::text AND ${cond} AND (SELECT count(*) FROM cod) >= 0
+)`;
+}
+
+function attemptStatements(t: Tables) {
+  return {
+    // $1 user, $2 state, $3 now, $4 locks, $5 suspendAfter. Load and reserve:
+    // the upsert's SELECT yields a row only when the user has a factor in that
+    // state, so an unknown or unenrolled user writes nothing.
+    beginAttempt: `WITH f AS MATERIALIZED (
+  SELECT ${FACTOR_COLUMNS.join(', ')} FROM ${t.factors}
+  WHERE user_id = $1::text AND state = $2::text AND ($2::text = 'active' OR expires_at > $3::bigint)
+), r AS (
+  ${reserveSql(t, 'WHERE EXISTS (SELECT 1 FROM f)')}
+)
+SELECT f.*, r.failures AS r_failures, r.locked_until AS r_locked_until, r.last_allowed AS r_allowed
+FROM f LEFT JOIN r ON true ORDER BY f.created_at, f.id`,
+
+    refundAttempt: refundSql(t, 2, ''),
+  };
+}
+
+function recoveryStatements(t: Tables) {
+  return {
+    // One row per user holds the whole set (written with the first active
+    // factor, deleted with the last): a replacement overwrites it under its
+    // row lock, so concurrent replacements leave exactly one whole set.
+    replaceRecoveryCodes: `UPDATE ${t.recovery} SET digests = $2::text[]
+WHERE user_id = $1::text AND EXISTS (SELECT 1 FROM ${t.factors} WHERE user_id = $1::text AND state = 'active')
+RETURNING 1`,
+
+    // A concurrent consumer waits for the row lock and re-checks `= ANY` on
+    // the new row: a digest is removed, and accepted, once.
+    consumeRecoveryCode: `WITH used AS (
+  UPDATE ${t.recovery} SET digests = array_remove(digests, $2::text)
+  WHERE user_id = $1::text AND $2::text = ANY (digests)
+  RETURNING cardinality(digests) AS n
+), clr AS (
+  ${clearFailuresSql(t, 'used')}
+)
+SELECT n FROM used`,
+  };
+}
+
+function oneTimeStatements(t: Tables) {
+  const codeCols = 'user_id, id, digest, created_at, expires_at, attempts_left';
+  const challengeCols = 'id, user_id, created_at, expires_at, attempts_left';
+  return {
+    // $1 user, $2 id, $3 digest, $4 createdAt, $5 expiresAt, $6 attemptsLeft,
+    // $7 cooldown. The old row is locked first, so its creation time is the
+    // one the cooldown was judged on; the user's other expired codes go (rows
+    // another call holds are left for later, so two calls never wait for each other).
+    putCode: `WITH old AS MATERIALIZED (
+  SELECT created_at FROM ${t.codes} WHERE user_id = $1::text AND id = $2::text FOR UPDATE
+), put AS (
+  INSERT INTO ${t.codes} AS c (${codeCols})
+  SELECT $1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::int WHERE (SELECT count(*) FROM old) >= 0
+  ON CONFLICT (user_id, id) DO UPDATE SET digest = EXCLUDED.digest, created_at = EXCLUDED.created_at,
+    expires_at = EXCLUDED.expires_at, attempts_left = EXCLUDED.attempts_left
+  WHERE NOT (c.expires_at > EXCLUDED.created_at AND EXCLUDED.created_at - c.created_at < $7::bigint)
+  RETURNING 1
+), gc AS (
+  DELETE FROM ${t.codes} WHERE (user_id, id) IN (
+    SELECT user_id, id FROM ${t.codes} WHERE user_id = $1::text AND id <> $2::text AND expires_at <= $4::bigint
+      AND (SELECT count(*) FROM put) > 0
+    FOR UPDATE SKIP LOCKED)
+)
+SELECT (SELECT count(*) FROM put) > 0 AS ok, coalesce((SELECT created_at FROM old), $4::bigint) AS since`,
+
+    // $1 user, $2 id, $3 now, $4 locks, $5 suspendAfter. The code row is
+    // locked first (newest version); a dead one is deleted, a live one is
+    // reserved for and, when allowed, loses one try.
+    beginCodeAttempt: `WITH cur AS MATERIALIZED (
+  SELECT ${codeCols}, (expires_at > $3::bigint AND attempts_left > 0) AS live
+  FROM ${t.codes} WHERE user_id = $1::text AND id = $2::text FOR UPDATE
+), dead AS (
+  DELETE FROM ${t.codes} WHERE user_id = $1::text AND id = $2::text AND EXISTS (SELECT 1 FROM cur WHERE NOT live)
+), r AS (
+  ${reserveSql(t, 'FROM cur WHERE live')}
+), take AS (
+  UPDATE ${t.codes} SET attempts_left = attempts_left - 1
+  WHERE user_id = $1::text AND id = $2::text AND coalesce((SELECT last_allowed FROM r), false)
+  RETURNING attempts_left
+)
+SELECT cur.*, r.failures AS r_failures, r.locked_until AS r_locked_until, r.last_allowed AS r_allowed, take.attempts_left AS taken_left
+FROM cur LEFT JOIN r ON true LEFT JOIN take ON true`,
+
+    acceptCode: `WITH del AS (
+  DELETE FROM ${t.codes} WHERE user_id = $1::text AND id = $2::text RETURNING 1
+), ref AS (
+  ${refundSql(t, 3, ' AND (SELECT count(*) FROM del) > 0')}
+)
+SELECT 1 FROM del`,
+
+    deleteCode: `DELETE FROM ${t.codes} WHERE user_id = $1::text AND id = $2::text RETURNING 1`,
+
+    // Also sweeps a few expired challenges (skipping rows another call holds),
+    // so abandoned ones do not pile up between runs of purgeExpired.
+    putChallenge: `WITH gc AS (
+  DELETE FROM ${t.challenges} WHERE id IN (
+    SELECT id FROM ${t.challenges} WHERE expires_at <= $3::bigint AND id <> $1::text LIMIT 32 FOR UPDATE SKIP LOCKED)
+)
+INSERT INTO ${t.challenges} (${challengeCols}) VALUES ($1::text, $2::text, $3::bigint, $4::bigint, $5::int)
+ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, created_at = EXCLUDED.created_at,
+  expires_at = EXCLUDED.expires_at, attempts_left = EXCLUDED.attempts_left`,
+
+    // Decided on the locked, newest row; the DELETE or UPDATE then acts on it.
+    spendChallenge: `WITH cur AS MATERIALIZED (
+  SELECT id, (expires_at > $2::bigint AND attempts_left > 0) AS live FROM ${t.challenges} WHERE id = $1::text FOR UPDATE
+), dead AS (
+  DELETE FROM ${t.challenges} WHERE id = $1::text AND EXISTS (SELECT 1 FROM cur WHERE NOT live)
+)
+UPDATE ${t.challenges} SET attempts_left = attempts_left - 1
+WHERE id = $1::text AND EXISTS (SELECT 1 FROM cur WHERE live)
+RETURNING ${challengeCols}`,
+
+    deleteChallenge: `DELETE FROM ${t.challenges} WHERE id = $1::text RETURNING 1`,
+
+    purgeExpired: `WITH c AS (DELETE FROM ${t.challenges} WHERE expires_at <= $1::bigint RETURNING 1),
+d AS (DELETE FROM ${t.codes} WHERE expires_at <= $1::bigint RETURNING 1),
+f AS (DELETE FROM ${t.factors} WHERE state = 'pending' AND expires_at <= $1::bigint RETURNING 1)
+SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d) + (SELECT count(*) FROM f) AS n`,
+  };
+}
+
+/** `bigint` columns come back as strings from `pg` and as numbers from PGlite. */
 function toTime(value: unknown): number | null {
   return value === null || value === undefined ? null : Number(value);
 }
 
 function toFactor(row: Row): FactorRecord {
   return {
+    id: String(row.id),
     userId: String(row.user_id),
+    kind: String(row.kind),
+    label: String(row.label),
     state: row.state === 'active' ? 'active' : 'pending',
     secret: String(row.secret),
+    counter: Number(row.counter),
     createdAt: Number(row.created_at),
     expiresAt: toTime(row.expires_at),
-    lastStep: Number(row.last_step),
+    lastUsedAt: toTime(row.last_used_at),
+    meta: String(row.meta),
+  };
+}
+
+function toReservation(row: Row, schedule: ThrottleSchedule): AttemptReservation {
+  const failures = Number(row.r_failures);
+  return { allowed: row.r_allowed === true, failures, lockedUntil: toTime(row.r_locked_until), suspended: failures >= schedule.suspendAfter };
+}
+
+function toCode(row: Row): CodeRecord {
+  return {
+    id: String(row.id),
+    userId: String(row.user_id),
+    digest: String(row.digest),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    attemptsLeft: Number(row.attempts_left),
   };
 }
 
 function toChallenge(row: Row): ChallengeRecord {
   return {
+    id: String(row.id),
     userId: String(row.user_id),
-    purpose: String(row.purpose),
-    digest: String(row.digest),
-    destination: String(row.destination),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
     attemptsLeft: Number(row.attempts_left),
   };
+}
+
+/** 32-bit FNV-1a of `text` as 8 hex digits: tells statements apart in their names. */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: unknown; constraint?: unknown } | null;
+  return e?.code === '23505' && e.constraint === constraint;
 }
 
 function isDuplicateObject(err: unknown): boolean {

@@ -25,6 +25,8 @@ declare module 'vitest' {
     redisClusterNodes: string;
     /** Why the servers are missing, when they are. */
     servicesSkipReason: string;
+    /** PgBouncer (transaction pooling) in front of `pgUrl`'s server, or '' when not available. */
+    pgbouncerUrl: string;
   }
 }
 
@@ -33,6 +35,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const SCRIPT = join(ROOT, 'scripts/services.sh');
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  providePgbouncer(project, null);
   const provide = (pgUrl: string, redisUrl: string, reason: string): void => {
     project.provide('pgUrl', pgUrl);
     project.provide('redisUrl', redisUrl);
@@ -71,6 +74,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     MFAKIT_REDIS_PORT: String(await freePort()),
     MFAKIT_REDIS_CLUSTER_PORTS: cluster.slice(0, 3).join(','),
     MFAKIT_REDIS_CLUSTER_BUS_PORTS: cluster.slice(3).join(','),
+    MFAKIT_PGBOUNCER_PORT: String(await freePort()),
     // Stops the servers if this process dies before teardown.
     MFAKIT_SERVICES_OWNER_PID: String(process.pid),
   };
@@ -89,7 +93,16 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   // A URL given in the environment wins over the throwaway server of the same kind.
   provide(envPg || (vars.MFAKIT_PG_URL ?? ''), envRedis || (vars.MFAKIT_REDIS_URL ?? ''), '');
   project.provide('redisClusterNodes', process.env.MFAKIT_REDIS_CLUSTER_NODES || (vars.MFAKIT_REDIS_CLUSTER_NODES ?? ''));
+  providePgbouncer(project, vars);
   return stop;
+}
+
+/**
+ * `pgbouncerUrl`: MFAKIT_PGBOUNCER_URL when set, else the throwaway PgBouncer
+ * that services.sh started (when `pgbouncer` is installed), else ''.
+ */
+function providePgbouncer(project: TestProject, vars: Record<string, string> | null): void {
+  project.provide('pgbouncerUrl', process.env.MFAKIT_PGBOUNCER_URL || (vars?.MFAKIT_PGBOUNCER_URL ?? ''));
 }
 
 /** True unless the command line names test files and none is under test/adapters. */
