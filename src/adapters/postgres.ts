@@ -641,13 +641,14 @@ function oneTimeStatements(t: Tables) {
 SELECT (SELECT count(*) FROM put) > 0 AS ok, coalesce((SELECT created_at FROM old), $4::bigint) AS since`,
 
     // $1 user, $2 id, $3 now, $4 locks, $5 suspendAfter. The code row is
-    // locked first (newest version); a dead one is deleted, a live one is
-    // reserved for and, when allowed, loses one try.
+    // locked first (newest version); an expired one is deleted, a live one is
+    // reserved for and, when allowed, loses one try. An exhausted one stays
+    // until it expires: the answer that took its last try may still be right.
     beginCodeAttempt: `WITH cur AS MATERIALIZED (
   SELECT ${codeCols}, (expires_at > $3::bigint AND attempts_left > 0) AS live
   FROM ${t.codes} WHERE user_id = $1::text AND id = $2::text FOR UPDATE
 ), dead AS (
-  DELETE FROM ${t.codes} WHERE user_id = $1::text AND id = $2::text AND EXISTS (SELECT 1 FROM cur WHERE NOT live)
+  DELETE FROM ${t.codes} WHERE user_id = $1::text AND id = $2::text AND EXISTS (SELECT 1 FROM cur WHERE expires_at <= $3::bigint)
 ), r AS (
   ${reserveSql(t, 'FROM cur WHERE live')}
 ), take AS (
@@ -678,10 +679,11 @@ ON CONFLICT (id) DO UPDATE SET user_id = EXCLUDED.user_id, created_at = EXCLUDED
   expires_at = EXCLUDED.expires_at, attempts_left = EXCLUDED.attempts_left`,
 
     // Decided on the locked, newest row; the DELETE or UPDATE then acts on it.
+    // An exhausted challenge stays until it expires, for its last try's answer to consume.
     spendChallenge: `WITH cur AS MATERIALIZED (
-  SELECT id, (expires_at > $2::bigint AND attempts_left > 0) AS live FROM ${t.challenges} WHERE id = $1::text FOR UPDATE
+  SELECT id, expires_at, (expires_at > $2::bigint AND attempts_left > 0) AS live FROM ${t.challenges} WHERE id = $1::text FOR UPDATE
 ), dead AS (
-  DELETE FROM ${t.challenges} WHERE id = $1::text AND EXISTS (SELECT 1 FROM cur WHERE NOT live)
+  DELETE FROM ${t.challenges} WHERE id = $1::text AND EXISTS (SELECT 1 FROM cur WHERE expires_at <= $2::bigint)
 )
 UPDATE ${t.challenges} SET attempts_left = attempts_left - 1
 WHERE id = $1::text AND EXISTS (SELECT 1 FROM cur WHERE live)

@@ -20,7 +20,7 @@ const HOUR = 60 * MINUTE;
  * With a victim who signs in daily (which clears the count), an attacker who
  * guesses as fast as allowed gets at most 14 checked guesses a day.
  */
-export const DEFAULT_LOCKS: readonly number[] = Object.freeze([
+export const DEFAULT_LOCKS: readonly number[] = /* @__PURE__ */ Object.freeze([
   0, 0, 0, 0, 0, 30 * SECOND, MINUTE, 2 * MINUTE, 5 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 4 * HOUR, 8 * HOUR, 16 * HOUR, 24 * HOUR,
 ]);
 
