@@ -2,7 +2,7 @@
 // its own createMfa over the shared database, driven by the parent over IPC.
 // Imports the built package (dist/), exactly as a host would.
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { createMfa } from '../../dist/index.js';
 import { createPostgresStore } from '../../dist/postgres.js';
 import { createRedisStore } from '../../dist/redis.js';
@@ -11,13 +11,16 @@ const { MFAKIT_RACE_KIND: kind, MFAKIT_RACE_URL: url, MFAKIT_RACE_PREFIX: prefix
 
 let close;
 let store;
-if (kind === 'postgres') {
+if (kind === 'postgres' || kind === 'pgbouncer') {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   pool.on('error', () => {});
-  store = createPostgresStore(pool, { tablePrefix: prefix });
+  // PgBouncer in transaction pooling mode cannot keep named prepared statements.
+  store = createPostgresStore(pool, { tablePrefix: prefix, preparedStatements: kind === 'postgres' });
   close = () => pool.end();
 } else {
-  const client = createClient({ url, disableOfflineQueue: true });
+  const client = kind === 'redis-cluster'
+    ? createCluster({ rootNodes: url.split(',').map((u) => ({ url: u })), defaults: { disableOfflineQueue: true } })
+    : createClient({ url, disableOfflineQueue: true });
   client.on('error', () => {});
   await client.connect();
   store = createRedisStore(client, { keyPrefix: prefix });
