@@ -592,12 +592,12 @@ if not v then return {} end
 local c = cjson.decode(v)
 local now = tonumber(ARGV[2])
 local left = tonumber(c.attemptsLeft)
--- An exhausted code stays until it expires: the answer that took its last try may still be right.
-if left <= 0 then return {} end
 if tonumber(c.expiresAt) <= now then
   redis.call('HDEL', KEYS[1], ARGV[1])
   return {}
 end
+-- An exhausted code stays until it expires: the answer that took its last try may still be right.
+if left <= 0 then return {} end
 local out = reserve(KEYS[2], now, ARGV[3], tonumber(ARGV[4]))
 if out[1] == 1 then
   c.attemptsLeft = tostring(left - 1)
@@ -625,12 +625,12 @@ const SPEND_CHALLENGE = script(`
 local c = redis.call('HMGET', KEYS[1], 'userId', 'createdAt', 'expiresAt', 'attemptsLeft')
 if not c[1] then return false end
 local left = tonumber(c[4])
--- An exhausted challenge stays until it expires: the answer that took its last try may still consume it.
-if left <= 0 then return false end
 if tonumber(c[3]) <= tonumber(ARGV[1]) then
   redis.call('DEL', KEYS[1])
   return false
 end
+-- An exhausted challenge stays until it expires: the answer that took its last try may still consume it.
+if left <= 0 then return false end
 left = left - 1
 redis.call('HSET', KEYS[1], 'attemptsLeft', left)
 return {c[1], c[2], c[3], tostring(left)}`);

@@ -189,13 +189,13 @@ export function createMemoryStore(): MemoryStore {
       const u = users.get(userId);
       const c = u?.codes.get(id);
       if (u === undefined || c === undefined) return { code: null, reservation: null };
-      // An exhausted code stays until it expires: its last try may still be accepted.
-      if (c.attemptsLeft <= 0) return { code: null, reservation: null };
       if (c.expiresAt <= now) {
         u.codes.delete(id);
         clear(u, userId);
         return { code: null, reservation: null };
       }
+      // An exhausted code stays until it expires: its last try may still be accepted.
+      if (c.attemptsLeft <= 0) return { code: null, reservation: null };
       const reservation = reserve(u, now, schedule);
       if (!reservation.allowed) return { code: c, reservation };
       const taken = { ...c, attemptsLeft: c.attemptsLeft - 1 };
@@ -226,11 +226,13 @@ export function createMemoryStore(): MemoryStore {
 
     async spendChallenge(id, now) {
       const c = challenges.get(id);
-      if (c === undefined || c.attemptsLeft <= 0) return null;
+      if (c === undefined) return null;
       if (c.expiresAt <= now) {
         challenges.delete(id);
         return null;
       }
+      // An exhausted challenge stays until it expires: its last try's answer may still consume it.
+      if (c.attemptsLeft <= 0) return null;
       const spent = { ...c, attemptsLeft: c.attemptsLeft - 1 };
       challenges.set(id, spent);
       return spent;

@@ -23,7 +23,7 @@ async function run(): Promise<Record<string, unknown>> {
 // The stateful layer needs WebCrypto (AES-GCM) and nothing from Node.
 async function runFlow(): Promise<unknown> {
   const m = mfakit as unknown as Record<string, unknown>;
-  if (typeof m.createMfa !== 'function' || typeof m.MemoryStore !== 'function') return 'absent';
+  if (typeof m.createMfa !== 'function' || typeof m.createMemoryStore !== 'function') return 'absent';
   let clock = 1_700_000_000_000;
   const key = new Uint8Array(32);
   crypto.getRandomValues(key);
@@ -32,8 +32,8 @@ async function runFlow(): Promise<unknown> {
     confirmEnrollment(u: string, c: string): Promise<{ ok: boolean; recoveryCodes?: string[] }>;
     verify(u: string, c: string): Promise<{ ok: boolean; method?: string; reason?: string }>;
   };
-  const MemoryStore = m.MemoryStore as new () => unknown;
-  const mfa = createMfa({ store: new MemoryStore(), issuer: 'ACME', secretKeys: { current: 'k1', keys: { k1: key } }, now: () => clock });
+  const createMemoryStore = m.createMemoryStore as () => unknown;
+  const mfa = createMfa({ store: createMemoryStore(), issuer: 'ACME', secretKeys: { current: 'k1', keys: { k1: key } }, now: () => clock });
   const { secret } = await mfa.beginEnrollment('u1', { account: 'jane' });
   const confirmed = await mfa.confirmEnrollment('u1', mfakit.generateTotp(secret, { now: clock }));
   clock += 30_000;
