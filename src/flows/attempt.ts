@@ -8,21 +8,22 @@ import type { ResolvedConfig } from './config.js';
  * `createMfa`; adding a kind is writing one of these.
  *
  * - `Input`: the answer, parsed (malformed input never gets here);
- * - `Subject`: what reserve-and-load returned to check against (the factors, the code record);
+ * - `Loaded`: what reserve-and-load returned, the store's own answer (the
+ *   user's factors, or the code record, beside the reservation);
  * - `Match`: what the check found (a factor and a step, a digest);
  * - `Result`: what the decisive write returned.
  */
-export interface AttemptKind<Input, Subject, Match, Result extends Accepted | true> {
+export interface AttemptKind<Input, Loaded extends { reservation: AttemptReservation | null }, Match, Result extends Accepted | true> {
   /** What the answer is checked as, in events. */
   readonly method: AttemptMethod;
   /** The reason when there is nothing to check against (nothing was written). */
   readonly absent: 'not-enrolled' | 'expired';
   /** The reason when the decisive write finds the match already taken (by a concurrent answer, or a reset). */
   readonly lost: 'replayed' | 'mismatch' | 'expired';
-  /** Reserve-and-load: one store step; `null` when there is nothing to check. */
-  load(userId: string, input: Input, now: number): Promise<{ subject: Subject; reservation: AttemptReservation } | null>;
+  /** Reserve-and-load: one store step; no reservation when there is nothing to check. */
+  load(userId: string, input: Input, now: number): Promise<Loaded>;
   /** The check, comparing secrets in constant time; may need to open a sealed secret. */
-  check(userId: string, subject: Subject, input: Input, now: number): Match | Failed | Promise<Match | Failed>;
+  check(userId: string, loaded: Loaded, input: Input, now: number): Match | Failed | Promise<Match | Failed>;
   /** The decisive write, carrying its consequences; `null` when the match was already taken. */
   accept(userId: string, match: Match, now: number): Promise<Result | null>;
   /** Events of a success beyond `verify.succeeded`. */
@@ -36,10 +37,10 @@ export type Failed = typeof MISMATCH | typeof REPLAYED;
 export const MISMATCH = 'mismatch' as const;
 export const REPLAYED = 'replayed' as const;
 
-/** What {@link runAttempt} answers. `subject` is there whenever something was loaded. */
-export type AttemptOutcome<Subject, Match, Result> =
-  | { ok: true; subject: Subject; match: Match; result: Result }
-  | { ok: false; failure: MfaFailure; subject?: Subject };
+/** What {@link runAttempt} answers, with what was loaded. */
+export type AttemptOutcome<Loaded, Match, Result> =
+  | { ok: true; loaded: Loaded; match: Match; result: Result }
+  | { ok: false; failure: MfaFailure; loaded: Loaded };
 
 /**
  * The one throttled pipeline every answer goes through, after it parsed
@@ -53,26 +54,26 @@ export type AttemptOutcome<Subject, Match, Result> =
  * the reservation is given back on a best-effort basis and the error is
  * rethrown: a server-side failure is not the user's guess.
  */
-export async function runAttempt<Input, Subject, Match, Result extends Accepted | true>(
+export async function runAttempt<Input, Loaded extends { reservation: AttemptReservation | null }, Match, Result extends Accepted | true>(
   cfg: ResolvedConfig,
-  kind: AttemptKind<Input, Subject, Match, Result>,
+  kind: AttemptKind<Input, Loaded, Match, Result>,
   userId: string,
   input: Input,
   now: number,
-): Promise<AttemptOutcome<Subject, Match, Result>> {
+): Promise<AttemptOutcome<Loaded, Match, Result>> {
   const { emit } = cfg;
   const loaded = await kind.load(userId, input, now);
-  if (loaded === null) {
+  const { reservation } = loaded;
+  if (reservation === null) {
     emit(() => ({ type: 'verify.failed', userId, at: now, method: kind.method, reason: kind.absent }));
-    return { ok: false, failure: { ok: false, reason: kind.absent } };
+    return { ok: false, failure: { ok: false, reason: kind.absent }, loaded };
   }
-  const { subject, reservation } = loaded;
-  if (!reservation.allowed) return { ok: false, failure: refused(cfg, userId, now, reservation, kind.method), subject };
+  if (!reservation.allowed) return { ok: false, failure: refused(cfg, userId, now, reservation, kind.method), loaded };
 
   let match: Match | Failed;
   let result: Result | null;
   try {
-    const checked = kind.check(userId, subject, input, now);
+    const checked = kind.check(userId, loaded, input, now);
     match = checked instanceof Promise ? await checked : (checked as Match | Failed);
     result = match === MISMATCH || match === REPLAYED ? null : await kind.accept(userId, match as Match, now);
   } catch (err) {
@@ -81,7 +82,7 @@ export async function runAttempt<Input, Subject, Match, Result extends Accepted 
   }
   if (result === null) {
     const reason: MfaFailureReason = match === MISMATCH || match === REPLAYED ? (match as Failed) : kind.lost;
-    return { ok: false, failure: failed(cfg, userId, now, reservation, kind.method, reason), subject };
+    return { ok: false, failure: failed(cfg, userId, now, reservation, kind.method, reason), loaded };
   }
   const accepted = match as Match;
   emit(() => {
@@ -91,7 +92,7 @@ export async function runAttempt<Input, Subject, Match, Result extends Accepted 
       : { type: 'verify.succeeded', userId, at: now, method: kind.method, factorId };
   });
   kind.accepted?.(userId, accepted, result, now);
-  return { ok: true, subject, match: accepted, result };
+  return { ok: true, loaded, match: accepted, result };
 }
 
 /** The answer to a reservation that was refused: locked (with `retryAfterMs`) or suspended. */

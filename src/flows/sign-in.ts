@@ -1,8 +1,9 @@
 import type { MfaVerifyResult } from '../types.js';
-import { runAttempt } from './attempt.js';
+import type { Accepted, AttemptStart } from '../store/types.js';
+import { runAttempt, type AttemptOutcome } from './attempt.js';
 import type { ResolvedConfig } from './config.js';
 import { parseRecoveryCode, recoverySignIn } from './factors/recovery.js';
-import { isTotpCode, totpSignIn, type VerifierCache } from './factors/totp.js';
+import { isTotpCode, totpSignIn, type TotpMatch, type VerifierCache } from './factors/totp.js';
 
 /** Checks a sign-in answer for a user whose id and clock are already checked; see {@link Mfa.verify}. */
 export type SignIn = (userId: string, code: unknown, now: number) => Promise<MfaVerifyResult>;
@@ -16,18 +17,16 @@ export type SignIn = (userId: string, code: unknown, now: number) => Promise<Mfa
 export function createSignIn(cfg: ResolvedConfig, cache: VerifierCache): SignIn {
   const totp = totpSignIn(cfg, cache);
   const recovery = recoverySignIn(cfg);
-  return async (userId, code, now) => {
-    if (isTotpCode(cfg, code)) {
-      const r = await runAttempt(cfg, totp, userId, code, now);
-      return r.ok ? { ok: true, method: 'totp', factorId: r.match.factorId, remainingRecoveryCodes: r.result.recoveryCodes } : r.failure;
-    }
+  const totpAnswer = (r: AttemptOutcome<AttemptStart, TotpMatch, Accepted>): MfaVerifyResult =>
+    r.ok ? { ok: true, method: 'totp', factorId: r.match.factorId, remainingRecoveryCodes: r.result.recoveryCodes } : r.failure;
+  const recoveryAnswer = (r: AttemptOutcome<AttemptStart, string, Accepted>): MfaVerifyResult =>
+    r.ok ? { ok: true, method: 'recovery', remainingRecoveryCodes: r.result.recoveryCodes } : r.failure;
+  return (userId, code, now) => {
+    if (isTotpCode(cfg, code)) return runAttempt(cfg, totp, userId, code, now).then(totpAnswer);
     const canonical = parseRecoveryCode(code);
-    if (canonical === null) {
-      cfg.emit(() => ({ type: 'verify.failed', userId, at: now, reason: 'malformed' }));
-      return { ok: false, reason: 'malformed' };
-    }
-    const r = await runAttempt(cfg, recovery, userId, canonical, now);
-    return r.ok ? { ok: true, method: 'recovery', remainingRecoveryCodes: r.result.recoveryCodes } : r.failure;
+    if (canonical !== null) return runAttempt(cfg, recovery, userId, canonical, now).then(recoveryAnswer);
+    cfg.emit(() => ({ type: 'verify.failed', userId, at: now, reason: 'malformed' }));
+    return Promise.resolve({ ok: false, reason: 'malformed' });
   };
 }
 

@@ -1,5 +1,5 @@
 import { MfaError } from '../errors.js';
-import { defineStore } from '../store/define.js';
+import { storeWith } from '../store/define.js';
 import type { MfaStore, OneTimeStore, StoreImplementation } from '../store/types.js';
 
 /** The store as the flows call it: every method's failure is `STORE_UNAVAILABLE`. */
@@ -12,25 +12,15 @@ const MISSING_TABLE = /\b(42P01|ER_NO_SUCH_TABLE|no such table)\b|relation "[^"]
  * Wraps the store once: a rejection of any method becomes
  * `MfaError('STORE_UNAVAILABLE')` with the driver's error as `cause` (and a
  * hint when a table is missing), so a store failure can never read as an
- * answer. A store not made by `defineStore` is defined here first.
+ * answer. The store keeps `defineStore`'s checks and copies; the mapping
+ * happens in the same step.
  */
 export function wrapStore(given: MfaStore | StoreImplementation): FlowStore {
-  const store = defineStore(given);
-  const wrap = <K extends string, F extends (...args: never[]) => Promise<unknown>>(name: K, method: F): F =>
-    ((...args: Parameters<F>) => method(...args).then(undefined, (cause: unknown) => Promise.reject(unavailable(name, cause)))) as F;
-  const bound = <T extends object>(target: T, names: readonly (keyof T & string)[]): T => {
-    const out = {} as T;
-    for (const name of names) out[name] = wrap(name, (target[name] as (...a: never[]) => Promise<unknown>).bind(target)) as T[keyof T & string];
-    return out;
-  };
-  const required = bound(store, [
-    'getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor',
-    'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode',
-  ]);
-  const oneTime = store.supports.oneTime
-    ? bound(store as Required<MfaStore>, ['putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge'])
+  const { putCode, beginCodeAttempt, acceptCode, deleteCode, putChallenge, spendChallenge, deleteChallenge, ...required } = storeWith(given, unavailable);
+  const oneTime = required.supports.oneTime
+    ? ({ putCode, beginCodeAttempt, acceptCode, deleteCode, putChallenge, spendChallenge, deleteChallenge } as OneTimeStore)
     : null;
-  return Object.freeze({ ...required, supports: store.supports, oneTime });
+  return Object.freeze({ ...required, oneTime });
 }
 
 function unavailable(method: string, cause: unknown): MfaError {

@@ -13,6 +13,8 @@ import type {
 } from './types.js';
 
 const DEFINED = Symbol.for('mfakit.store');
+// The adapter's methods behind a defined store, for storeWith().
+const IMPLEMENTATION = Symbol('mfakit.store.implementation');
 const REQUIRED = [
   'getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor',
   'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode',
@@ -42,17 +44,64 @@ const KIND = /^[a-z][a-z0-9-]{0,31}$/;
  */
 export function defineStore<Extras extends object = Record<never, never>>(impl: StoreImplementation, extras?: Extras): MfaStore & Extras {
   if (isDefinedStore(impl) && extras === undefined) return impl as MfaStore & Extras;
+  const store = build(implementationOf(impl), undefined);
+  if (extras !== undefined) {
+    for (const name of Object.keys(extras)) {
+      if (name in store) throw new MfaError('INVALID_CONFIG', `defineStore: extra method ${name} would hide a store method`);
+    }
+    Object.assign(store, extras);
+  }
+  Object.defineProperty(store, DEFINED, { value: true });
+  Object.defineProperty(store, IMPLEMENTATION, { value: implementationOf(impl) });
+  return Object.freeze(store) as MfaStore & Extras;
+}
+
+/** How a caller of {@link storeWith} turns an adapter's failure into its own error. */
+export type StoreFailure = (method: string, cause: unknown) => unknown;
+
+/**
+ * The same store as {@link defineStore} makes — the same checks, the same
+ * copies — over the implementation behind `store`, with every failure of the
+ * adapter (a rejection or a throw) turned into `fail(method, cause)` in the same
+ * step as the copy. This is how `createMfa` wraps its store once.
+ * @internal
+ */
+export function storeWith(store: MfaStore | StoreImplementation, fail: StoreFailure): MfaStore {
+  return Object.freeze(build(implementationOf(store), fail));
+}
+
+/** The adapter's own methods behind a defined store, or the implementation given, checked for its manifest. */
+function implementationOf(given: MfaStore | StoreImplementation): StoreImplementation {
+  const inner = (given as unknown as Record<symbol, StoreImplementation | undefined>)?.[IMPLEMENTATION];
+  if (inner !== undefined) return inner;
+  const impl = given as StoreImplementation;
   if (typeof impl !== 'object' || impl === null) throw new MfaError('INVALID_CONFIG', `defineStore expects the adapter's methods, got ${describe(impl)}`);
   const supports = readSupports(impl.supports);
   const needed = supports.oneTime ? [...REQUIRED, ...ONE_TIME] : REQUIRED;
   const missing = needed.filter((m) => typeof (impl as unknown as Record<string, unknown>)[m] !== 'function');
   if (missing.length > 0) throw new MfaError('INVALID_CONFIG', `the store is missing methods: ${missing.join(', ')}`);
+  return impl;
+}
+
+function build(impl: StoreImplementation, fail: StoreFailure | undefined): MfaStore {
+  const supports = readSupports(impl.supports);
+  /** Calls the adapter; its answer is copied and its failure mapped in one step. */
+  function invoke<T, R = T>(method: string, run: () => Promise<T>, copy?: (value: T) => R): Promise<R> {
+    let answer: Promise<T>;
+    try {
+      answer = run();
+    } catch (err) {
+      answer = Promise.reject(err);
+    }
+    if (fail === undefined) return copy === undefined ? (answer as unknown as Promise<R>) : answer.then(copy);
+    return answer.then(copy, (cause: unknown) => Promise.reject(fail(method, cause))) as Promise<R>;
+  }
 
   const store: MfaStore = {
     supports,
     getUser: checked((userId) => {
       assertUserId(userId);
-      return impl.getUser(userId).then(copyUser);
+      return invoke('getUser', () => impl.getUser(userId), copyUser);
     }),
     putPendingFactor: checked((record, opts) => {
       const factor = copyFactorIn(record);
@@ -61,7 +110,7 @@ export function defineStore<Extras extends object = Record<never, never>>(impl: 
       assertTime(opts.now, 'now');
       assertInteger(opts.maxFactors, 'maxFactors', 1, 100);
       if (typeof opts.replace !== 'boolean') throw new TypeError('replace must be a boolean');
-      return impl.putPendingFactor(factor, { now: opts.now, maxFactors: opts.maxFactors, replace: opts.replace }).then((r) => (r.ok ? { ok: true as const, factor: copyFactor(r.factor) } : { ok: false as const, reason: 'limit' as const }));
+      return invoke('putPendingFactor', () => impl.putPendingFactor(factor, { now: opts.now, maxFactors: opts.maxFactors, replace: opts.replace }), (r) => (r.ok ? { ok: true as const, factor: copyFactor(r.factor) } : { ok: false as const, reason: 'limit' as const }));
     }),
     activateFactor: checked((userId, factorId, counter, now, digests) => {
       assertUserId(userId);
@@ -69,68 +118,61 @@ export function defineStore<Extras extends object = Record<never, never>>(impl: 
       assertCounter(counter);
       assertTime(now, 'now');
       const copy = copyDigests(digests);
-      return impl.activateFactor(userId, factorId, counter, now, copy).then((r) => (r === null ? null : { recoveryCodes: r.recoveryCodes, recoveryCodesIssued: r.recoveryCodesIssued }));
+      return invoke('activateFactor', () => impl.activateFactor(userId, factorId, counter, now, copy), (r) => (r === null ? null : { recoveryCodes: r.recoveryCodes, recoveryCodesIssued: r.recoveryCodesIssued }));
     }),
     advanceCounter: checked((userId, factorId, counter, now) => {
       assertUserId(userId);
       assertFactorId(factorId);
       assertCounter(counter);
       assertTime(now, 'now');
-      return impl.advanceCounter(userId, factorId, counter, now);
+      return invoke('advanceCounter', () => impl.advanceCounter(userId, factorId, counter, now));
     }),
     renameFactor: checked((userId, factorId, label) => {
       assertUserId(userId);
       assertFactorId(factorId);
       assertLabel(label);
-      return impl.renameFactor(userId, factorId, label);
+      return invoke('renameFactor', () => impl.renameFactor(userId, factorId, label));
     }),
     resealFactor: checked((userId, factorId, expected, sealed) => {
       assertUserId(userId);
       assertFactorId(factorId);
       assertSealed(expected, 'expected');
       assertSealed(sealed, 'sealed');
-      return impl.resealFactor(userId, factorId, expected, sealed);
+      return invoke('resealFactor', () => impl.resealFactor(userId, factorId, expected, sealed));
     }),
     removeFactor: checked((userId, factorId) => {
       assertUserId(userId);
       assertFactorId(factorId);
-      return impl.removeFactor(userId, factorId);
+      return invoke('removeFactor', () => impl.removeFactor(userId, factorId));
     }),
     deleteUser: checked((userId) => {
       assertUserId(userId);
-      return impl.deleteUser(userId);
+      return invoke('deleteUser', () => impl.deleteUser(userId));
     }),
     beginAttempt: checked((userId, state, now, schedule) => {
       assertUserId(userId);
       if (state !== 'active' && state !== 'pending') throw new TypeError(`state must be 'active' or 'pending', got ${describe(state)}`);
       assertTime(now, 'now');
       assertSchedule(schedule);
-      return impl.beginAttempt(userId, state, now, schedule).then((r) => ({ factors: r.factors.map(copyFactor), reservation: r.reservation === null ? null : { ...r.reservation } }));
+      return invoke('beginAttempt', () => impl.beginAttempt(userId, state, now, schedule), (r) => ({ factors: r.factors.map(copyFactor), reservation: r.reservation === null ? null : { ...r.reservation } }));
     }),
     refundAttempt: checked((userId, schedule) => {
       assertUserId(userId);
       assertSchedule(schedule);
-      return impl.refundAttempt(userId, schedule);
+      return invoke('refundAttempt', () => impl.refundAttempt(userId, schedule));
     }),
     replaceRecoveryCodes: checked((userId, digests) => {
       assertUserId(userId);
-      return impl.replaceRecoveryCodes(userId, copyDigests(digests));
+      return invoke('replaceRecoveryCodes', () => impl.replaceRecoveryCodes(userId, copyDigests(digests)));
     }),
     consumeRecoveryCode: checked((userId, digest) => {
       assertUserId(userId);
       assertDigest(digest, 'digest');
-      return impl.consumeRecoveryCode(userId, digest);
+      return invoke('consumeRecoveryCode', () => impl.consumeRecoveryCode(userId, digest));
     }),
   };
-  if (supports.oneTime) Object.assign(store, oneTimeMethods(impl as Required<StoreImplementation>));
-  if (extras !== undefined) {
-    for (const name of Object.keys(extras)) {
-      if (name in store) throw new MfaError('INVALID_CONFIG', `defineStore: extra method ${name} would hide a store method`);
-    }
-    Object.assign(store, extras);
-  }
-  Object.defineProperty(store, DEFINED, { value: true });
-  return Object.freeze(store) as MfaStore & Extras;
+  if (supports.oneTime) Object.assign(store, oneTimeMethods(impl as Required<StoreImplementation>, invoke));
+  return store;
 }
 
 /** Whether `store` was made by {@link defineStore} (in this or another copy of mfakit). */
@@ -138,40 +180,45 @@ export function isDefinedStore(store: unknown): store is MfaStore {
   return typeof store === 'object' && store !== null && (store as Record<symbol, unknown>)[DEFINED] === true;
 }
 
-function oneTimeMethods(impl: Required<StoreImplementation>): Required<Pick<MfaStore, (typeof ONE_TIME)[number]>> {
+type Invoke = <T, R = T>(method: string, run: () => Promise<T>, copy?: (value: T) => R) => Promise<R>;
+
+function oneTimeMethods(impl: Required<StoreImplementation>, invoke: Invoke): Required<Pick<MfaStore, (typeof ONE_TIME)[number]>> {
   return {
     putCode: checked((record, cooldownMs) => {
       const code = copyCode(record);
       assertTime(cooldownMs, 'cooldownMs');
-      return impl.putCode(code, cooldownMs);
+      return invoke('putCode', () => impl.putCode(code, cooldownMs));
     }),
     beginCodeAttempt: checked((userId, id, now, schedule) => {
       assertUserId(userId);
       assertDigest(id, 'id');
       assertTime(now, 'now');
       assertSchedule(schedule);
-      return impl.beginCodeAttempt(userId, id, now, schedule).then((r) => ({ code: r.code === null ? null : copyCode(r.code), reservation: r.reservation === null ? null : { ...r.reservation } }));
+      return invoke('beginCodeAttempt', () => impl.beginCodeAttempt(userId, id, now, schedule), (r) => ({ code: r.code === null ? null : copyCode(r.code), reservation: r.reservation === null ? null : { ...r.reservation } }));
     }),
     acceptCode: checked((userId, id, schedule) => {
       assertUserId(userId);
       assertDigest(id, 'id');
       assertSchedule(schedule);
-      return impl.acceptCode(userId, id, schedule);
+      return invoke('acceptCode', () => impl.acceptCode(userId, id, schedule));
     }),
     deleteCode: checked((userId, id) => {
       assertUserId(userId);
       assertDigest(id, 'id');
-      return impl.deleteCode(userId, id);
+      return invoke('deleteCode', () => impl.deleteCode(userId, id));
     }),
-    putChallenge: checked((record) => impl.putChallenge(copyChallenge(record))),
+    putChallenge: checked((record) => {
+      const challenge = copyChallenge(record);
+      return invoke('putChallenge', () => impl.putChallenge(challenge));
+    }),
     spendChallenge: checked((id, now) => {
       assertDigest(id, 'id');
       assertTime(now, 'now');
-      return impl.spendChallenge(id, now).then((r) => (r === null ? null : copyChallenge(r)));
+      return invoke('spendChallenge', () => impl.spendChallenge(id, now), (r) => (r === null ? null : copyChallenge(r)));
     }),
     deleteChallenge: checked((id) => {
       assertDigest(id, 'id');
-      return impl.deleteChallenge(id);
+      return invoke('deleteChallenge', () => impl.deleteChallenge(id));
     }),
   };
 }

@@ -5,7 +5,7 @@ import { describe } from '../../internal/assert.js';
 import { assertName, assertUserId } from '../../internal/ids.js';
 import { randomString } from '../../internal/random.js';
 import { formatCode, parseToken } from '../../internal/token.js';
-import type { CodeRecord, OneTimeStore } from '../../store/types.js';
+import type { CodeAttempt, CodeRecord, OneTimeStore } from '../../store/types.js';
 import type { Mfa, SendCodeOptions, VerifyCodeResult } from '../../types.js';
 import { MISMATCH, runAttempt, type AttemptKind } from '../attempt.js';
 import type { ResolvedConfig } from '../config.js';
@@ -27,16 +27,14 @@ const codeId = (cfg: ResolvedConfig, userId: string, purpose: string, destinatio
 const codeDigest = (cfg: ResolvedConfig, id: string, code: string): Uint8Array => ascii(digest(cfg.pepper, 'mfakit/code', id, code));
 
 /** A code as an attempt kind: the store counts the try, the digest comparison is the check; the match is the code's id. */
-function codeKind(cfg: ResolvedConfig, store: OneTimeStore): AttemptKind<CodeInput, CodeRecord, string, true> {
+function codeKind(cfg: ResolvedConfig, store: OneTimeStore): AttemptKind<CodeInput, CodeAttempt, string, true> {
   return {
     method: 'code',
     absent: 'expired',
     lost: 'expired',
-    async load(userId, { id }, now) {
-      const { code, reservation } = await store.beginCodeAttempt(userId, id, now, cfg.schedule);
-      return code === null || reservation === null ? null : { subject: code, reservation };
-    },
-    check: (_userId, code, { id, typed }) => (constantTimeEqual(codeDigest(cfg, id, typed), ascii(code.digest)) ? id : MISMATCH),
+    load: (userId, { id }, now) => store.beginCodeAttempt(userId, id, now, cfg.schedule),
+    // A reservation comes with a code, so `code` is there whenever the check runs.
+    check: (_userId, { code }, { id, typed }) => (constantTimeEqual(codeDigest(cfg, id, typed), ascii((code as CodeRecord).digest)) ? id : MISMATCH),
     // A right code gives its attempt back (and no more: whoever controls a
     // destination must not be able to reset the lock of the user's other factors).
     accept: async (userId, id) => ((await store.acceptCode(userId, id, cfg.schedule)) ? true : null),
@@ -45,7 +43,7 @@ function codeKind(cfg: ResolvedConfig, store: OneTimeStore): AttemptKind<CodeInp
 
 /** sendCode and verifyCode of {@link Mfa}. */
 export function codeFlows(cfg: ResolvedConfig): { sendCode: Mfa['sendCode']; verifyCode: Mfa['verifyCode'] } {
-  let kind: AttemptKind<CodeInput, CodeRecord, string, true> | undefined;
+  let kind: AttemptKind<CodeInput, CodeAttempt, string, true> | undefined;
   return {
     async sendCode(userId, opts) {
       assertUserId(userId);
@@ -79,7 +77,7 @@ export function codeFlows(cfg: ResolvedConfig): { sendCode: Mfa['sendCode']; ver
       const input = { id: codeId(cfg, userId, purpose, destination), typed: formatCode(value, CODE_DIGITS) };
       const r = await runAttempt(cfg, kind, userId, input, now);
       if (r.ok) return { ok: true };
-      if (r.failure.reason === 'mismatch') return { ok: false, reason: 'mismatch', attemptsLeft: r.subject?.attemptsLeft ?? 0 };
+      if (r.failure.reason === 'mismatch') return { ok: false, reason: 'mismatch', attemptsLeft: r.loaded.code?.attemptsLeft ?? 0 };
       return r.failure as VerifyCodeResult;
     },
   };

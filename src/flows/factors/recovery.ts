@@ -1,7 +1,7 @@
 // Recovery codes (NIST SP 800-63B §5.1.2 look-up secrets): one set per user,
 // stored as digests, each consumed once.
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from '../../core/recovery.js';
-import type { Accepted } from '../../store/types.js';
+import type { Accepted, AttemptStart } from '../../store/types.js';
 import type { AttemptKind } from '../attempt.js';
 import type { ResolvedConfig } from '../config.js';
 
@@ -20,16 +20,13 @@ export function newRecoveryCodes(cfg: ResolvedConfig): { codes: string[]; digest
 const recoveryDigest = (cfg: ResolvedConfig, canonical: string): string => hashRecoveryCode(canonical, cfg.pepper === undefined ? {} : { pepper: cfg.pepper });
 
 /** Sign-in with a recovery code: the store consumes the digest, which is the check. */
-export function recoverySignIn(cfg: ResolvedConfig): AttemptKind<string, null, string, Accepted> {
+export function recoverySignIn(cfg: ResolvedConfig): AttemptKind<string, AttemptStart, string, Accepted> {
   return {
     method: 'recovery',
     absent: 'not-enrolled',
     lost: 'mismatch',
-    async load(userId, _code, now) {
-      const { reservation } = await cfg.store.beginAttempt(userId, 'active', now, cfg.schedule);
-      return reservation === null ? null : { subject: null, reservation };
-    },
-    check: (_userId, _subject, canonical) => recoveryDigest(cfg, canonical),
+    load: (userId, _code, now) => cfg.store.beginAttempt(userId, 'active', now, cfg.schedule),
+    check: (_userId, _loaded, canonical) => recoveryDigest(cfg, canonical),
     accept: (userId, digest) => cfg.store.consumeRecoveryCode(userId, digest),
     accepted(userId, _digest, { recoveryCodes }, now) {
       cfg.emit(() => ({ type: 'recovery.used', userId, at: now, remaining: recoveryCodes }));

@@ -4,7 +4,7 @@ import { createTotpVerifier, type TotpVerifier } from '../../core/totp.js';
 import { MfaError } from '../../errors.js';
 import { resolveOtp, resolveTimeStep } from '../../internal/options.js';
 import { parseToken } from '../../internal/token.js';
-import type { Accepted, Activated, FactorRecord } from '../../store/types.js';
+import type { Accepted, Activated, AttemptStart, FactorRecord } from '../../store/types.js';
 import { MISMATCH, REPLAYED, type AttemptKind, type Failed } from '../attempt.js';
 import type { ResolvedConfig, TotpParams } from '../config.js';
 
@@ -117,16 +117,13 @@ function matchAll(factors: readonly FactorRecord[], verifiers: readonly TotpVeri
 }
 
 /** Sign-in with a code from any active authenticator. */
-export function totpSignIn(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<string, FactorRecord[], TotpMatch, Accepted> {
+export function totpSignIn(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<string, AttemptStart, TotpMatch, Accepted> {
   return {
     method: TOTP,
     absent: 'not-enrolled',
     lost: 'replayed',
-    async load(userId, _code, now) {
-      const { factors, reservation } = await cfg.store.beginAttempt(userId, 'active', now, cfg.schedule);
-      return reservation === null ? null : { subject: factors, reservation };
-    },
-    check: (_userId, factors, code, now) => checkFactors(cache, factors, code, now),
+    load: (userId, _code, now) => cfg.store.beginAttempt(userId, 'active', now, cfg.schedule),
+    check: (_userId, { factors }, code, now) => checkFactors(cache, factors, code, now),
     accept: (userId, m, now) => cfg.store.advanceCounter(userId, m.factorId, m.step, now),
     factorOf: (m) => m.factorId,
   };
@@ -140,16 +137,13 @@ export interface ConfirmInput {
 }
 
 /** Enrolment confirmation: the first code of one of the user's pending authenticators. */
-export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<ConfirmInput, FactorRecord[], TotpMatch & { digests: readonly string[] }, Activated> {
+export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<ConfirmInput, AttemptStart, TotpMatch & { digests: readonly string[] }, Activated> {
   return {
     method: TOTP,
     absent: 'not-enrolled',
     lost: 'expired',
-    async load(userId, _input, now) {
-      const { factors, reservation } = await cfg.store.beginAttempt(userId, 'pending', now, cfg.schedule);
-      return reservation === null ? null : { subject: factors, reservation };
-    },
-    check(_userId, factors, input, now) {
+    load: (userId, _input, now) => cfg.store.beginAttempt(userId, 'pending', now, cfg.schedule),
+    check(_userId, { factors }, input, now) {
       const r = checkFactors(cache, factors, input.code, now);
       const withDigests = (m: TotpMatch | Failed) => (typeof m === 'string' ? m : { ...m, digests: input.digests });
       return r instanceof Promise ? r.then(withDigests) : withDigests(r);
