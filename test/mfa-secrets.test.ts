@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryStore, createMfa, decodeSecret, hashRecoveryCode, isMfaError, type MfaStore } from '../src/index.js';
 import { codeAt, enroll, harness, randomKey, STEP } from './mfa-fixtures.js';
 
@@ -196,6 +196,26 @@ describe('a record that cannot be decrypted', () => {
     expect(text).not.toContain(secret);
     expect(text).not.toContain(sealed.split('.')[3]);
     expect(text).not.toContain(codeAt(secret, h.clock.t));
+  });
+});
+
+describe('the plaintext handed to WebCrypto', () => {
+  it('is zeroed once the secret is sealed', async () => {
+    const seen: Uint8Array[] = [];
+    const encrypt = crypto.subtle.encrypt.bind(crypto.subtle);
+    const spy = vi.spyOn(crypto.subtle, 'encrypt').mockImplementation((algorithm, key, data) => {
+      seen.push(data as Uint8Array);
+      return encrypt(algorithm, key, data);
+    });
+    try {
+      const h = harness();
+      const { secret } = await h.mfa.beginEnrollment('u', { account: 'a' });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.length).toBe(decodeSecret(secret).length);
+      expect(seen[0]?.every((b) => b === 0)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
