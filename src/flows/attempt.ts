@@ -33,9 +33,13 @@ export interface AttemptKind<Input, Loaded extends { reservation: AttemptReserva
 }
 
 /** A check that found no match. */
-export type Failed = typeof MISMATCH | typeof REPLAYED;
+export type Failed = typeof MISMATCH | typeof REPLAYED | typeof MALFORMED;
 export const MISMATCH = 'mismatch' as const;
 export const REPLAYED = 'replayed' as const;
+/** The answer has a shape no factor it was checked against takes (a 7-digit code for 6-digit factors): not a guess. */
+export const MALFORMED = 'malformed' as const;
+
+const isFailed = (m: unknown): m is Failed => m === MISMATCH || m === REPLAYED || m === MALFORMED;
 
 /** What {@link runAttempt} answers, with what was loaded. */
 export type AttemptOutcome<Loaded, Match, Result> =
@@ -75,13 +79,19 @@ export async function runAttempt<Input, Loaded extends { reservation: AttemptRes
   try {
     const checked = kind.check(userId, loaded, input, now);
     match = checked instanceof Promise ? await checked : (checked as Match | Failed);
-    result = match === MISMATCH || match === REPLAYED ? null : await kind.accept(userId, match as Match, now);
+    result = isFailed(match) ? null : await kind.accept(userId, match as Match, now);
   } catch (err) {
     await cfg.store.refundAttempt(userId, cfg.schedule).catch(() => undefined);
     throw err;
   }
+  if (match === MALFORMED) {
+    // Malformed input costs nothing, also when only the factors could tell.
+    await cfg.store.refundAttempt(userId, cfg.schedule).catch(() => undefined);
+    emit(() => ({ type: 'verify.failed', userId, at: now, method: kind.method, reason: MALFORMED }));
+    return { ok: false, failure: { ok: false, reason: MALFORMED }, loaded };
+  }
   if (result === null) {
-    const reason: MfaFailureReason = match === MISMATCH || match === REPLAYED ? (match as Failed) : kind.lost;
+    const reason: MfaFailureReason = isFailed(match) ? match : kind.lost;
     return { ok: false, failure: failed(cfg, userId, now, reservation, kind.method, reason), loaded };
   }
   const accepted = match as Match;

@@ -65,7 +65,7 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
     async confirmEnrollment(userId, code) {
       assertUserId(userId);
       const now = cfg.clock();
-      if (!isTotpCode(cfg, code)) return { ok: false, reason: 'malformed' };
+      if (!isTotpCode(code)) return { ok: false, reason: 'malformed' };
       const { codes, digests } = newRecoveryCodes(cfg);
       const r = await runAttempt(cfg, confirm, userId, { code, digests }, now);
       if (!r.ok) {

@@ -22,7 +22,7 @@ export function createSignIn(cfg: ResolvedConfig, cache: VerifierCache): SignIn 
   const recoveryAnswer = (r: AttemptOutcome<AttemptStart, string, Accepted>): MfaVerifyResult =>
     r.ok ? { ok: true, method: 'recovery', remainingRecoveryCodes: r.result.recoveryCodes } : r.failure;
   return (userId, code, now) => {
-    if (isTotpCode(cfg, code)) return runAttempt(cfg, totp, userId, code, now).then(totpAnswer);
+    if (isTotpCode(code)) return runAttempt(cfg, totp, userId, code, now).then(totpAnswer);
     const canonical = parseRecoveryCode(code);
     if (canonical !== null) return runAttempt(cfg, recovery, userId, canonical, now).then(recoveryAnswer);
     cfg.emit(() => ({ type: 'verify.failed', userId, at: now, reason: 'malformed' }));
@@ -31,4 +31,4 @@ export function createSignIn(cfg: ResolvedConfig, cache: VerifierCache): SignIn 
 }
 
 /** Whether `code` could be a sign-in answer at all (checked before anything else is spent on it). */
-export const isSignInAnswer = (cfg: ResolvedConfig, code: unknown): boolean => isTotpCode(cfg, code) || parseRecoveryCode(code) !== null;
+export const isSignInAnswer = (cfg: ResolvedConfig, code: unknown): boolean => isTotpCode(code) || parseRecoveryCode(code) !== null;

@@ -27,6 +27,21 @@ export function parseToken(token: unknown, digits: number): number {
   return count === digits ? value : -1;
 }
 
+/**
+ * How many ASCII digits `token` holds when it is digits and whitespace only
+ * (as {@link parseToken} reads it), else -1. Never throws.
+ */
+export function countDigits(token: unknown): number {
+  if (typeof token !== 'string' || token.length > MAX_TOKEN_CHARS) return -1;
+  let count = 0;
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) count++;
+    else if (!isSpace(c)) return -1;
+  }
+  return count;
+}
+
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d || c === 0xa0 || c === 0x2009 || c === 0x202f;
 
 /**

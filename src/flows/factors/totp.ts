@@ -3,9 +3,9 @@
 import { createTotpVerifier, type TotpVerifier } from '../../core/totp.js';
 import { MfaError } from '../../errors.js';
 import { resolveOtp, resolveTimeStep } from '../../internal/options.js';
-import { parseToken } from '../../internal/token.js';
+import { countDigits } from '../../internal/token.js';
 import type { Accepted, Activated, AttemptStart, FactorRecord } from '../../store/types.js';
-import { MISMATCH, REPLAYED, type AttemptKind, type Failed } from '../attempt.js';
+import { MALFORMED, MISMATCH, REPLAYED, type AttemptKind, type Failed } from '../attempt.js';
 import type { ResolvedConfig, TotpParams } from '../config.js';
 
 export const TOTP = 'totp';
@@ -106,14 +106,16 @@ export function checkFactors(cache: VerifierCache, factors: readonly FactorRecor
 function matchAll(factors: readonly FactorRecord[], verifiers: readonly TotpVerifier[], code: string, now: number): TotpMatch | Failed {
   let match: TotpMatch | null = null;
   let replayed = false;
+  let shaped = false;
   let i = 0;
   for (const f of factors) {
     if (f.kind !== TOTP) continue;
     const r = (verifiers[i++] as TotpVerifier).verify(code, { now, afterStep: f.counter });
     if (r.ok) match ??= { factorId: f.id, step: r.step };
     else if (r.reason === 'replayed') replayed = true;
+    if (r.ok || r.reason !== 'malformed') shaped = true;
   }
-  return match ?? (replayed ? REPLAYED : MISMATCH);
+  return match ?? (replayed ? REPLAYED : shaped || i === 0 ? MISMATCH : MALFORMED);
 }
 
 /** Sign-in with a code from any active authenticator. */
@@ -153,5 +155,12 @@ export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptK
   };
 }
 
-/** Whether `code` is shaped like a code of the configured length (spaces allowed); anything else is malformed and costs nothing. */
-export const isTotpCode = (cfg: ResolvedConfig, code: unknown): code is string => parseToken(code, cfg.totp.digits) >= 0;
+/**
+ * Whether `code` is shaped like an authenticator code: 6–10 ASCII digits,
+ * spaces allowed. Anything else is malformed and costs nothing; so is a
+ * length that none of the user's factors takes (told by the check).
+ */
+export function isTotpCode(code: unknown): code is string {
+  const digits = countDigits(code);
+  return digits >= 6 && digits <= 10;
+}
