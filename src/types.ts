@@ -200,8 +200,35 @@ export interface FactorInfo {
   state: 'pending' | 'active';
   createdAt: number;
   lastUsedAt: number | null;
+  /** Its secret is under 16 bytes (an imported legacy secret, RFC 4226 §4 R6): suggest enrolling a new one. */
+  weakSecret: boolean;
   /** For a pending factor: when it stops being confirmable. */
   expiresAt?: number;
+}
+
+/** Options of {@link Mfa.importFactor}: an authenticator the user already has, from another system. */
+export interface ImportFactorOptions {
+  /** The shared secret: base32 text (as otpauth URIs and most exports carry it) or bytes. Any non-empty length; under 16 bytes is flagged weak. */
+  secret: string | Uint8Array;
+  /** @default 'SHA1' */
+  algorithm?: Algorithm | undefined;
+  /** @default 6 */
+  digits?: number | undefined;
+  /** Seconds per step. @default 30 */
+  period?: number | undefined;
+  /** The last step the old system accepted, so codes already used stay used. @default none */
+  lastStep?: number | undefined;
+  /** The name on the settings page, 1–64 characters. @default 'Imported authenticator' */
+  label?: string | undefined;
+}
+
+/** Result of {@link Mfa.importFactor}. */
+export interface ImportFactorResult {
+  factorId: string;
+  /** The secret is under 16 bytes. */
+  weakSecret: boolean;
+  /** A new set, when this is the user's first factor: hand them over once. */
+  recoveryCodes?: string[];
 }
 
 /** Result of {@link Mfa.removeFactor}. */
@@ -322,6 +349,22 @@ export interface Mfa {
    * if (!r.ok && r.reason === 'locked') res.set('Retry-After', String(Math.ceil(r.retryAfterMs / 1000)));
    */
   verify(userId: string, code: unknown): Promise<MfaVerifyResult>;
+  /**
+   * Moves an authenticator the user already has from another system (speakeasy
+   * or otplib data, an `otpauth://` URI, an export): it becomes an active factor
+   * without a confirmation code. Weak secrets (under 16 bytes) are accepted and
+   * flagged. With the user's first factor, recovery codes are issued.
+   * See docs/migration.md.
+   * @param userId - the host's user id
+   * @param opts - `secret`, and `algorithm`, `digits`, `period`, `lastStep`, `label` as the old system used them
+   * @returns `{ factorId, weakSecret, recoveryCodes? }`
+   * @throws {MfaError} `INVALID_SECRET` on a secret that is not base32 or empty; `FACTOR_LIMIT`; `STORE_UNAVAILABLE`
+   * @throws {TypeError|RangeError} on a bad option
+   * @example
+   * const { secret, algorithm, digits, period } = parseOtpauthUri(row.otpauth_uri);
+   * await mfa.importFactor(row.user_id, { secret, algorithm, digits, period, lastStep: row.last_step });
+   */
+  importFactor(userId: string, opts: ImportFactorOptions): Promise<ImportFactorResult>;
   /**
    * The user's authenticators, active and pending (never a secret).
    * @param userId - the host's user id

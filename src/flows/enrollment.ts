@@ -1,8 +1,9 @@
-import { decodeSecret, encodeSecret, generateSecret } from '../core/secret.js';
+import { decodeSecret, encodeSecret, generateSecret, MIN_SECRET_BYTES, secretBytes } from '../core/secret.js';
 import { buildOtpauthUri } from '../core/uri.js';
 import { MfaError } from '../errors.js';
-import { describe } from '../internal/assert.js';
+import { assertInteger, describe } from '../internal/assert.js';
 import { assertLabel, assertUserId } from '../internal/ids.js';
+import { resolveOtp, resolveTimeStep } from '../internal/options.js';
 import { fillRandom } from '../internal/random.js';
 import type { FactorRecord } from '../store/types.js';
 import type { Mfa } from '../types.js';
@@ -13,6 +14,7 @@ import { isTotpCode, paramsOf, TOTP, totpConfirm, totpMeta, type VerifierCache }
 import { toBase64Url } from './secrets.js';
 
 const DEFAULT_LABEL = 'Authenticator app';
+const IMPORTED_LABEL = 'Imported authenticator';
 
 /** A new factor id: 128 random bits, base64url. */
 export function newFactorId(cfg: ResolvedConfig): string {
@@ -22,7 +24,7 @@ export function newFactorId(cfg: ResolvedConfig): string {
 }
 
 /** beginEnrollment and confirmEnrollment of {@link Mfa}. */
-export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick<Mfa, 'beginEnrollment' | 'confirmEnrollment'> {
+export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick<Mfa, 'beginEnrollment' | 'confirmEnrollment' | 'importFactor'> {
   const confirm = totpConfirm(cfg, cache);
   return {
     async beginEnrollment(userId, opts) {
@@ -60,6 +62,41 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
       const text = encodeSecret(secret);
       secret.fill(0);
       return { factorId: factor.id, secret: text, uri: uriOf(text, factor), expiresAt: factor.expiresAt as number };
+    },
+
+    async importFactor(userId, opts) {
+      assertUserId(userId);
+      if (typeof opts !== 'object' || opts === null) throw new TypeError(`options must be an object { secret, … }, got ${describe(opts)}`);
+      const label = opts.label ?? IMPORTED_LABEL;
+      assertLabel(label);
+      const otp = resolveOtp({ algorithm: opts.algorithm, digits: opts.digits });
+      const params = { algorithm: otp.algorithm, digits: otp.digits, period: resolveTimeStep({ period: opts.period }).period };
+      const lastStep = opts.lastStep ?? -1;
+      assertInteger(lastStep, 'lastStep', -1, Number.MAX_SAFE_INTEGER);
+      const bytes = typeof opts.secret === 'string' ? decodeSecret(opts.secret) : secretBytes(opts.secret).slice();
+      if (bytes.length === 0) throw new MfaError('INVALID_SECRET', 'secret is empty');
+      const weakSecret = bytes.length < MIN_SECRET_BYTES;
+      const now = cfg.clock();
+      const id = newFactorId(cfg);
+      let sealed: string;
+      try {
+        sealed = await cfg.vault.seal(userId, id, bytes);
+      } finally {
+        bytes.fill(0);
+      }
+      const record: FactorRecord = {
+        id, userId, kind: TOTP, label, state: 'pending', secret: sealed, counter: -1,
+        createdAt: now, expiresAt: now + cfg.enrollmentTtlMs, lastUsedAt: null, meta: totpMeta(params, weakSecret),
+      };
+      // Two steps: stored pending, then activated with its last step. A failure between
+      // them leaves an enrolment that nobody can confirm without the secret, and that expires.
+      const put = await cfg.store.putPendingFactor(record, { now, maxFactors: cfg.maxFactors, replace: true });
+      if (!put.ok) throw new MfaError('FACTOR_LIMIT', `the user already has ${cfg.maxFactors} authenticators; remove one first`);
+      const { codes, digests } = newRecoveryCodes(cfg);
+      const activated = await cfg.store.activateFactor(userId, id, lastStep, now, digests);
+      if (activated === null) throw new MfaError('NOT_ENROLLED', 'the imported factor was removed before it became active');
+      cfg.emit(() => ({ type: 'enrollment.confirmed', userId, at: now, factorId: id }));
+      return activated.recoveryCodesIssued ? { factorId: id, weakSecret, recoveryCodes: codes } : { factorId: id, weakSecret };
     },
 
     async confirmEnrollment(userId, code) {

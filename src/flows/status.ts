@@ -2,10 +2,11 @@ import { assertUserId } from '../internal/ids.js';
 import type { FactorRecord } from '../store/types.js';
 import type { FactorInfo, Mfa, MfaStatus } from '../types.js';
 import { requiredFor, type ResolvedConfig } from './config.js';
+import { isWeak } from './factors/totp.js';
 
 /** A factor as the settings page sees it: never its secret; expired enrolments left out. */
 function factorInfo(f: FactorRecord): FactorInfo {
-  const info: FactorInfo = { id: f.id, kind: f.kind, label: f.label, state: f.state, createdAt: f.createdAt, lastUsedAt: f.lastUsedAt };
+  const info: FactorInfo = { id: f.id, kind: f.kind, label: f.label, state: f.state, createdAt: f.createdAt, lastUsedAt: f.lastUsedAt, weakSecret: isWeak(f) };
   if (f.expiresAt !== null) info.expiresAt = f.expiresAt;
   return info;
 }

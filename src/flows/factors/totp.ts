@@ -16,8 +16,18 @@ export interface TotpMatch {
   step: number;
 }
 
-/** What a factor's `meta` holds: the parameters it was enrolled with. */
-export const totpMeta = (p: TotpParams): string => JSON.stringify({ algorithm: p.algorithm, digits: p.digits, period: p.period });
+/** What a factor's `meta` holds: the parameters it was enrolled with, and whether its secret is under 16 bytes (imported). */
+export const totpMeta = (p: TotpParams, weakSecret = false): string =>
+  JSON.stringify(weakSecret ? { algorithm: p.algorithm, digits: p.digits, period: p.period, weakSecret } : { algorithm: p.algorithm, digits: p.digits, period: p.period });
+
+/** Whether a factor was imported with a secret under 16 bytes (RFC 4226 §4 R6). */
+export function isWeak(factor: FactorRecord): boolean {
+  try {
+    return (JSON.parse(factor.meta) as { weakSecret?: unknown }).weakSecret === true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Prepared verifiers by user and factor, least recently inserted out first.
