@@ -2,10 +2,12 @@ export { constantTimeEqual } from './core/compare.js';
 export { parseMigrationUri, type MigrationExport } from './core/migration.js';
 export { generateHotp, verifyHotp, type HotpVerifyResult, type VerifyHotpOptions } from './core/hotp.js';
 export {
+  formatRecoveryCodesText,
   generateRecoveryCodes,
   hashRecoveryCode,
   normalizeRecoveryCode,
   type GenerateRecoveryCodesOptions,
+  type RecoveryCodesTextOptions,
   type HashRecoveryCodeOptions,
 } from './core/recovery.js';
 export { decodeSecret, encodeSecret, generateSecret, type GenerateSecretOptions, type Secret } from './core/secret.js';
@@ -32,6 +34,7 @@ export { isMfaError, MfaError, type MfaErrorCode } from './errors.js';
 export type { Algorithm } from './internal/hmac.js';
 export type { OtpOptions, TimeStepOptions } from './internal/options.js';
 export type { RandomSource } from './internal/random.js';
+export { httpStatusFor, type HttpAnswer } from './flows/http.js';
 export { createMfa } from './flows/index.js';
 export { defineStore, isDefinedStore } from './store/define.js';
 export { createMemoryStore, type MemoryStore } from './store/memory.js';

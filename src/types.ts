@@ -253,7 +253,17 @@ export interface MfaStatus {
   recoveryCodesRemaining: number;
   /** Set while a lock is in force. */
   lockedUntil?: number;
+  /**
+   * What the page should tell the user: `recovery-codes-low` (3 or fewer left:
+   * offer a new set), `failed-attempts` (at least `warnAfter` consecutive
+   * failures: someone may be guessing), `weak-secret` (an imported
+   * authenticator's secret is under 16 bytes: offer to enrol a new one).
+   */
+  warnings: MfaWarning[];
 }
+
+/** A warning of {@link MfaStatus}. */
+export type MfaWarning = 'recovery-codes-low' | 'failed-attempts' | 'weak-secret';
 
 /** Result of {@link Mfa.createChallenge}. */
 export interface CreateChallengeResult {

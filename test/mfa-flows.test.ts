@@ -211,7 +211,7 @@ describe('recovery codes, disable and reset', () => {
     const { secret, recoveryCodes } = await enroll(h);
     await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
     expect(await h.mfa.disable('user-1')).toBe(true);
-    expect(await h.mfa.status('user-1')).toEqual({ state: 'none', required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0 });
+    expect(await h.mfa.status('user-1')).toEqual({ state: 'none', required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0, warnings: [] });
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'not-enrolled' });
     expect(await h.mfa.verify('user-1', recoveryCodes[0] as string)).toEqual({ ok: false, reason: 'not-enrolled' });
     expect((await h.store.getUser('user-1')).attempts).toEqual({ failures: 0, lockedUntil: null });

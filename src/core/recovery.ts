@@ -97,6 +97,57 @@ export function hashRecoveryCode(code: string, opts: HashRecoveryCodeOptions = {
   return bytesToHex(hmac(sha256, pepper, data));
 }
 
+/** Options of {@link formatRecoveryCodesText}: what the saved file says the codes are for. */
+export interface RecoveryCodesTextOptions {
+  /** The service, as in the authenticator app. */
+  issuer: string;
+  /** The user's account name, e.g. the e-mail address. */
+  account: string;
+  /** When the set was made, ms since the epoch. */
+  createdAt: number;
+}
+
+/**
+ * The text a "Download" or "Copy" button of the recovery-codes page saves: a
+ * heading naming the service and the account, the date, a line on how the
+ * codes work, and the codes numbered one per line (LF line ends, ASCII only
+ * besides the issuer and account given).
+ *
+ * @param codes - the codes just shown, in any form {@link normalizeRecoveryCode} accepts
+ * @param opts - `issuer`, `account`, `createdAt`
+ * @returns the file's text
+ * @throws {TypeError} when a code is not a recovery code, or an option is missing or holds a line break or control character
+ * @example
+ * res.setHeader('Content-Disposition', 'attachment; filename="acme-recovery-codes.txt"');
+ * res.end(formatRecoveryCodesText(codes, { issuer: 'ACME', account: user.email, createdAt: Date.now() }));
+ */
+export function formatRecoveryCodesText(codes: readonly string[], opts: RecoveryCodesTextOptions): string {
+  if (!Array.isArray(codes) || codes.length === 0 || codes.length > 100) throw new TypeError('codes must be an array of 1–100 recovery codes');
+  assertOptions(opts);
+  const canonical = codes.map((c) => {
+    const code = normalizeRecoveryCode(c);
+    if (code === null) throw new TypeError('codes must hold recovery codes only');
+    return code;
+  });
+  for (const key of ['issuer', 'account'] as const) {
+    const v = opts?.[key];
+    if (typeof v !== 'string' || v.trim() === '' || /[\u0000-\u001f\u007f]/.test(v)) throw new TypeError(`${key} must be a non-blank string without line breaks or control characters`);
+  }
+  if (typeof opts.createdAt !== 'number' || !Number.isFinite(opts.createdAt)) throw new TypeError(`createdAt must be ms since the epoch, got ${describe(opts.createdAt)}`);
+  const width = String(canonical.length).length;
+  return [
+    `${opts.issuer} recovery codes`,
+    `Account: ${opts.account}`,
+    `Created: ${new Date(opts.createdAt).toISOString()}`,
+    '',
+    'Each code signs you in once when you cannot use your authenticator app.',
+    'Keep them somewhere safe, apart from your phone. Making a new set cancels these.',
+    '',
+    ...canonical.map((c, i) => `${String(i + 1).padStart(width, ' ')}. ${c}`),
+    '',
+  ].join('\n');
+}
+
 function group(code: string): string {
   let out = code.slice(0, GROUP);
   for (let i = GROUP; i < code.length; i += GROUP) out += `-${code.slice(i, i + GROUP)}`;

@@ -2,6 +2,7 @@ import { assertUserId } from '../internal/ids.js';
 import type { FactorRecord } from '../store/types.js';
 import type { FactorInfo, Mfa, MfaStatus } from '../types.js';
 import { requiredFor, type ResolvedConfig } from './config.js';
+import { LOW_RECOVERY_CODES } from './factors/recovery.js';
 import { isWeak } from './factors/totp.js';
 
 /** A factor as the settings page sees it: never its secret; expired enrolments left out. */
@@ -36,7 +37,11 @@ export function statusFlows(cfg: ResolvedConfig): Pick<Mfa, 'status' | 'listFact
         mustEnroll: policy.required && !enrolled && !policy.inGrace,
         factors: factors.map(factorInfo),
         recoveryCodesRemaining: enrolled ? user.recoveryCodes : 0,
+        warnings: [],
       };
+      if (enrolled && user.recoveryCodes <= LOW_RECOVERY_CODES) status.warnings.push('recovery-codes-low');
+      if (enrolled && user.attempts.failures >= cfg.warnAfter) status.warnings.push('failed-attempts');
+      if (factors.some((f) => f.state === 'active' && isWeak(f))) status.warnings.push('weak-secret');
       if (policy.graceEndsAt !== undefined && !enrolled) status.graceEndsAt = policy.graceEndsAt;
       const { lockedUntil } = user.attempts;
       if (enrolled && lockedUntil !== null && lockedUntil > now) status.lockedUntil = lockedUntil;
