@@ -42,6 +42,9 @@
 //      90 per client; between batches the failures are given back, untimed
 //      (0.2: `store.refundAttempt` once per failure; 0.1: `store.clearFailures`),
 //      so nobody reaches the suspension at 100.
+//    A reference row times two `SELECT 1` per call on the same Postgres pool
+//    with the same 8 clients and no mfakit: the ceiling of two round trips
+//    from one Node process on this machine.
 //    Codes are computed before each timed batch. verifies/s is timed calls over
 //    the wall time of the timed batches; p50 and p99 are per call over all
 //    clients. Every call's result is checked; one unexpected answer stops the run.
@@ -57,7 +60,7 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -78,6 +81,7 @@ const secretKeys = { current: 'k1', keys: { k1: new Uint8Array(32).fill(3) } };
 const pepper = 'bench-pepper';
 
 const command = `node bench/adapters.mjs${quick ? ' --quick' : ''}`;
+const loadAtStart = loadavg();
 const log = (s) => process.stderr.write(`[bench] ${s}\n`);
 
 if (!existsSync(join(root, 'dist/postgres.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
@@ -122,7 +126,11 @@ async function main() {
   // ---- Clients, and one untimed warm-up of every cell (statements prepared, scripts loaded on every node)
   const cells = [];
   for (const right of [true, false]) {
-    for (const t of targets) cells.push({ t, right, clients: await makeClients(t, right), rounds: [] });
+    for (const t of targets) {
+      cells.push({ t, right, clients: await makeClients(t, right), rounds: [] });
+      // The ceiling of two round trips from this process: the same pool, 8 clients, no mfakit.
+      if (right && t.version === 'v2' && t.key === 'pg') cells.push({ t, right, baseline: t.ctx.pool, clients: t.ctx.stores.map(() => null), rounds: [] });
+    }
   }
   log(`warm-up: ${WARMUP} verifies per client in each of ${cells.length} cells`);
   for (const cell of cells) await runCell(cell, WARMUP);
@@ -139,7 +147,7 @@ async function main() {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? cells : [...cells].reverse();
     for (const cell of order) {
-      log(`round ${round + 1}/${ROUNDS}: ${cell.t.version} ${cell.t.label}, ${cell.right ? 'right' : 'wrong'} code`);
+      log(`round ${round + 1}/${ROUNDS}: ${cell.t.version} ${cell.t.label}, ${cell.baseline ? '2 × SELECT 1' : cell.right ? 'right code' : 'wrong code'}`);
       cell.rounds.push(await runCell(cell, PER_CLIENT));
     }
     if (round + 1 === betterAuthAfter) betterAuth = await runBetterAuth(servers.pgUrl);
@@ -280,7 +288,7 @@ async function openPostgres(lib, url, directUrl, tablePrefix, opts) {
       await admin.end();
     }
   });
-  return { stores: Array.from({ length: CLIENTS }, make), counting: make(), counter, users: [], store0: first };
+  return { stores: Array.from({ length: CLIENTS }, make), counting: make(), counter, users: [], store0: first, pool };
 }
 
 async function openRedis(lib, url, keyPrefix) {
@@ -472,6 +480,16 @@ async function runClient(client, right, calls, latencies) {
   }
 }
 
+/** The reference: `k` pairs of `SELECT 1` on the pool, one after the other, each pair timed as one call. */
+async function runBaseline(pool, k, latencies) {
+  for (let i = 0; i < k; i++) {
+    const start = performance.now();
+    await pool.query('SELECT 1');
+    await pool.query('SELECT 1');
+    latencies.push(performance.now() - start);
+  }
+}
+
 /** `perClient` verifies by each client, concurrently, in batches; the wall time of the batches only. */
 async function runCell(cell, perClient) {
   const { t, right, clients } = cell;
@@ -479,9 +497,9 @@ async function runCell(cell, perClient) {
   let wallMs = 0;
   for (let done = 0; done < perClient; done += BATCH) {
     const k = Math.min(BATCH, perClient - done);
-    const plans = clients.map((c) => plan(c, right, k));
+    const plans = cell.baseline ? [] : clients.map((c) => plan(c, right, k));
     const start = performance.now();
-    await Promise.all(clients.map((c, i) => runClient(c, right, plans[i], latencies)));
+    await Promise.all(clients.map((c, i) => (cell.baseline ? runBaseline(cell.baseline, k, latencies) : runClient(c, right, plans[i], latencies))));
     wallMs += performance.now() - start;
     if (!right) await Promise.all(clients.map((c) => t.lib.giveBack(c.store, c.user.userId, k)));
   }
@@ -525,12 +543,14 @@ function print({ servers, v1, trips, cells, betterAuth }) {
     p50: median(cell.rounds.map((r) => r.p50)),
     p99: median(cell.rounds.map((r) => r.p99)),
   });
-  const find = (version, key, right) => cells.find((c) => c.t.version === version && c.t.key === key && c.right === right);
+  const find = (version, key, right) => cells.find((c) => c.t.version === version && c.t.key === key && c.right === right && !c.baseline);
   const versions = serverVersions(servers);
   const out = [];
   out.push('# mfakit adapter benchmark', '');
   out.push(`- Command: \`${command}\``);
   out.push(`- Node ${process.versions.node}, ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, ${process.platform} ${process.arch}, ${cpus().length} CPUs (${cpus()[0]?.model?.trim() ?? '?'})`);
+  const la = (l) => l.map((x) => x.toFixed(2)).join(' ');
+  out.push(`- Load average (1, 5, 15 min): ${la(loadAtStart)} at the start, ${la(loadavg())} at the end`);
   out.push(`- Servers: ${servers.source}, on this machine over loopback${versions ? ` (${versions})` : ''}`);
   out.push(`- ${CLIENTS} concurrent clients; ${ROUNDS} interleaved rounds of ${fmt(PER_CLIENT * CLIENTS)} timed verifies per store and case (${PER_CLIENT} per client), after ${WARMUP} untimed per client; medians over the rounds`);
   out.push(`- mfakit 0.2: this tree's dist/; mfakit 0.1: ${V01_COMMIT}, ${libsNote(v1)}`);
@@ -553,7 +573,7 @@ function print({ servers, v1, trips, cells, betterAuth }) {
   for (const right of [true, false]) {
     for (const cell of cells.filter((c) => c.t.version === 'v2' && c.right === right)) {
       const s = summary(cell);
-      out.push(`| ${cell.t.label} | ${right ? 'right code' : 'wrong code'} | ${fmt(s.perSec)} | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} |`);
+      out.push(`| ${cell.t.label} | ${cell.baseline ? 'reference: 2 × `SELECT 1`, no mfakit' : right ? 'right code' : 'wrong code'} | ${fmt(s.perSec)} | ${fmt(s.min)}–${fmt(s.max)} | ${fmt(s.p50, 2)} | ${fmt(s.p99, 2)} |`);
     }
   }
 
@@ -564,7 +584,7 @@ function print({ servers, v1, trips, cells, betterAuth }) {
     out.push('| store | case | 0.2 verifies/s | 0.1 verifies/s | 0.2 ÷ 0.1 | 0.2 p99 ms | 0.1 p99 ms | 0.1 p99 ÷ 0.2 p99 |');
     out.push('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const right of [true, false]) {
-      for (const a of cells.filter((c) => c.t.version === 'v2' && c.right === right)) {
+      for (const a of cells.filter((c) => c.t.version === 'v2' && c.right === right && !c.baseline)) {
         const b = find('v1', a.t.key, right);
         if (!b) continue;
         const sa = summary(a);
@@ -608,7 +628,9 @@ function print({ servers, v1, trips, cells, betterAuth }) {
   out.push('| target | this run | |');
   out.push('|---|---:|---|');
   out.push(`| Postgres right code ≥ 3.5× 0.1 | ${pgPair ? ratio(pgPair.rate) : 'not measured'} | ${pgPair ? verdict(pgPair.rate >= 3.5) : '—'} |`);
-  out.push(`| Postgres right code ≥ 6,000/s | ${pgRight ? fmt(pgRate) : 'not measured'} | ${pgRight ? verdict(pgRate >= 6000) : '—'} |`);
+  const ref = cells.find((c) => c.baseline);
+  const refNote = ref ? ` (2 × \`SELECT 1\` on the same pool: ${fmt(summary(ref).perSec)})` : '';
+  out.push(`| Postgres right code ≥ 6,000/s | ${pgRight ? fmt(pgRate) : 'not measured'}${refNote} | ${pgRight ? verdict(pgRate >= 6000) : '—'} |`);
   out.push(`| Postgres right code ≥ 25× better-auth | ${Number.isFinite(baRatio) ? ratio(baRatio) : 'not measured'} | ${Number.isFinite(baRatio) ? verdict(baRatio >= 25) : '—'} |`);
   out.push(`| wrong code 1 round trip, every 0.2 store | ${v2trips.map(({ t, r }) => `${t.key} ${r.wrong}`).join(', ')} | ${verdict(v2trips.every(({ r }) => r.wrong === 1))} |`);
   out.push(`| right code ≤ 2 round trips, every 0.2 store | ${v2trips.map(({ t, r }) => `${t.key} ${r.right}`).join(', ')} | ${verdict(v2trips.every(({ r }) => r.right <= 2))} |`);
