@@ -109,7 +109,9 @@ export function createMemoryStore(): MemoryStore {
       const u = users.get(userId);
       const f = u?.factors.get(factorId);
       if (u === undefined || f === undefined || f.state !== 'active' || !(counter > f.counter)) return null;
-      u.factors.set(factorId, { ...f, counter, lastUsedAt: now });
+      // In place: defineStore copies records in and out, so no caller holds this object.
+      f.counter = counter;
+      f.lastUsedAt = now;
       clearFailures(u);
       return { recoveryCodes: u.recovery.size };
     },
