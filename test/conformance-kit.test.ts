@@ -93,9 +93,9 @@ describe('runStoreConformance', () => {
       createStore: () => createMemoryStore(),
       rawDump: () => '',
     });
-    expect(groups).toEqual(['MfaStore conformance', 'factors', 'attempts', 'recovery codes', 'one-time records', 'values', 'raw storage']);
+    expect(groups).toEqual(['MfaStore conformance', 'factors', 'attempts', 'recovery codes', 'one-time records', 'trusted devices', 'listing', 'values', 'raw storage']);
     expect(new Set(names).size).toBe(names.length);
-    const methods = ['getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge', 'rawDump'];
+    const methods = ['getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge', 'putDevice', 'touchDevice', 'listDevices', 'revokeDevice', 'revokeAllDevices', 'listEnrolled', 'countEnrolled', 'rawDump'];
     for (const m of methods) expect(names.some((n) => n.startsWith(m) || n.includes(` ${m}`)), m).toBe(true);
     expect(collect({ createStore: () => createMemoryStore() }).size).toBe(names.length - [...names].filter((n) => n.startsWith('rawDump')).length);
   });
@@ -121,7 +121,7 @@ describe('runStoreConformance', () => {
 
   it('skips a capability the manifest does not claim, through the runner’s context', async () => {
     const { putCode: _a, beginCodeAttempt: _b, acceptCode: _c, deleteCode: _d, putChallenge: _e, spendChallenge: _f, deleteChallenge: _g, ...rest } = createMemoryStore();
-    const store = defineStore({ ...rest, supports: { oneTime: false } } as StoreImplementation);
+    const store = defineStore({ ...rest, supports: { oneTime: false, devices: true, listing: true } } as StoreImplementation);
     const tests = collect({ createStore: () => store });
     let skipped = 0;
     for (const fn of tests.values()) await fn({ skip: () => void skipped++ });
@@ -131,7 +131,7 @@ describe('runStoreConformance', () => {
 
   it('fails a store whose manifest claims a capability it lacks', async () => {
     const { putCode: _a, ...rest } = createMemoryStore();
-    const tests = collect({ createStore: () => ({ ...rest, supports: { oneTime: true } }) as MfaStore });
+    const tests = collect({ createStore: () => ({ ...rest, supports: { oneTime: true, devices: true, listing: true } }) as MfaStore });
     await expect(tests.get('deleteCode: deletes once (true exactly once among concurrent callers) and only that user’s code')?.()).rejects.toThrow(/no putCode method/);
   });
 

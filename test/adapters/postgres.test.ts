@@ -125,7 +125,7 @@ describe.skipIf(pgUrl === '')(`Postgres adapter on PostgreSQL${skipReason ? ` ($
     await Promise.all(stores.map((s) => s.migrate()));
     await stores[0]!.migrate();
     const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE $1`, [`${p}%`]);
-    expect(rows[0]?.n).toBe(5);
+    expect(rows[0]?.n).toBe(6);
   });
 
   test('the SQL of postgresSchemaSql creates the tables that the store uses', async () => {
@@ -171,7 +171,7 @@ describe('createPostgresStore options', () => {
   });
   test('the store has the v2 manifest and its own methods', () => {
     const s = createPostgresStore(client);
-    expect(s.supports).toEqual({ oneTime: true });
+    expect(s.supports).toEqual({ oneTime: true, devices: true, listing: true });
     expect(typeof s.migrate).toBe('function');
     expect(typeof s.purgeExpired).toBe('function');
   });
