@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineStore } from '../src/store/define.js';
 import { createMemoryStore, type MemoryStore } from '../src/store/memory.js';
-import type { CodeRecord, FactorRecord, MfaStore, StoreImplementation, ThrottleSchedule } from '../src/store/types.js';
+import type { CodeRecord, DeviceRecord, EnrolledUser, FactorRecord, MfaStore, StoreImplementation, ThrottleSchedule } from '../src/store/types.js';
 import { ConformanceError, runStoreConformance, type StoreConformanceOptions } from '../src/testing/index.js';
 
 // The kit is only worth something if it fails broken stores. Each mutant below
@@ -57,6 +57,29 @@ function mutant(patch: (inner: MemoryStore) => Partial<StoreImplementation>): ()
 const recoverySet = (inner: MemoryStore, userId: string): string[] =>
   (JSON.parse(inner.dump()) as { users: Array<{ id: string; recovery: string[] }> }).users.find((u) => u.id === userId)?.recovery ?? [];
 
+const devicesOf = (inner: MemoryStore): DeviceRecord[] => (JSON.parse(inner.dump()) as { users: Array<{ devices: DeviceRecord[] }> }).users.flatMap((u) => u.devices);
+
+type DumpedUser = { id: string; factors: FactorRecord[]; failures: number };
+
+/** A listing computed from the dump, for the users `listed` picks, in UTF-16 order when `unitOrder` (a plain sort) or else by code point. */
+function listFromDump(inner: MemoryStore, { cursor, limit }: { cursor: string | null; limit: number }, listed: (u: DumpedUser) => boolean, unitOrder = false) {
+  const points = (id: string) => [...id].map((c) => c.codePointAt(0) as number);
+  const cmp = (a: string, b: string): number => {
+    if (unitOrder) return a < b ? -1 : a > b ? 1 : 0;
+    const x = points(a);
+    const y = points(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
+    return x.length - y.length;
+  };
+  const all = (JSON.parse(inner.dump()) as { users: DumpedUser[] }).users.filter(listed).filter((u) => cursor === null || cmp(u.id, cursor) > 0).sort((a, b) => cmp(a.id, b.id));
+  const users = all.slice(0, limit).map((u) => {
+    const active = u.factors.filter((f) => f.state === 'active');
+    const used = active.flatMap((f) => (f.lastUsedAt === null ? [] : [f.lastUsedAt]));
+    return { userId: u.id, factors: active.length, kinds: [...new Set(active.map((f) => f.kind))].sort(), lastUsedAt: used.length === 0 ? null : Math.max(...used), failures: u.failures };
+  });
+  return { users, cursor: all.length > limit ? (users[users.length - 1] as EnrolledUser).userId : null };
+}
+
 /** Counts `n` failures for a user whether or not it has factors (through a throwaway code). */
 async function charge(inner: MemoryStore, userId: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) {
@@ -93,9 +116,9 @@ describe('runStoreConformance', () => {
       createStore: () => createMemoryStore(),
       rawDump: () => '',
     });
-    expect(groups).toEqual(['MfaStore conformance', 'factors', 'attempts', 'recovery codes', 'one-time records', 'values', 'raw storage']);
+    expect(groups).toEqual(['MfaStore conformance', 'factors', 'attempts', 'recovery codes', 'one-time records', 'trusted devices', 'listing', 'values', 'raw storage']);
     expect(new Set(names).size).toBe(names.length);
-    const methods = ['getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge', 'rawDump'];
+    const methods = ['getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge', 'putDevice', 'touchDevice', 'listDevices', 'revokeDevice', 'revokeAllDevices', 'listEnrolled', 'countEnrolled', 'rawDump'];
     for (const m of methods) expect(names.some((n) => n.startsWith(m) || n.includes(` ${m}`)), m).toBe(true);
     expect(collect({ createStore: () => createMemoryStore() }).size).toBe(names.length - [...names].filter((n) => n.startsWith('rawDump')).length);
   });
@@ -121,7 +144,7 @@ describe('runStoreConformance', () => {
 
   it('skips a capability the manifest does not claim, through the runner’s context', async () => {
     const { putCode: _a, beginCodeAttempt: _b, acceptCode: _c, deleteCode: _d, putChallenge: _e, spendChallenge: _f, deleteChallenge: _g, ...rest } = createMemoryStore();
-    const store = defineStore({ ...rest, supports: { oneTime: false } } as StoreImplementation);
+    const store = defineStore({ ...rest, supports: { oneTime: false, devices: true, listing: true } } as StoreImplementation);
     const tests = collect({ createStore: () => store });
     let skipped = 0;
     for (const fn of tests.values()) await fn({ skip: () => void skipped++ });
@@ -131,7 +154,7 @@ describe('runStoreConformance', () => {
 
   it('fails a store whose manifest claims a capability it lacks', async () => {
     const { putCode: _a, ...rest } = createMemoryStore();
-    const tests = collect({ createStore: () => ({ ...rest, supports: { oneTime: true } }) as MfaStore });
+    const tests = collect({ createStore: () => ({ ...rest, supports: { oneTime: true, devices: true, listing: true } }) as MfaStore });
     await expect(tests.get('deleteCode: deletes once (true exactly once among concurrent callers) and only that user’s code')?.()).rejects.toThrow(/no putCode method/);
   });
 
@@ -474,6 +497,80 @@ describe('the kit catches broken stores', () => {
     );
     expectCaught(await failures(mutant((inner) => ({ spendChallenge: (id, now) => inner.spendChallenge?.(id, Math.max(0, now - 1)) ?? Promise.resolve(null) }))), 'spendChallenge: an expired challenge (expiresAt <= now)');
     expectCaught(await failures(mutant((inner) => ({ deleteChallenge: async (id) => (await inner.deleteChallenge?.(id), true) }))), 'deleteChallenge: true exactly once');
+  });
+
+  it('devices: a touch ignoring expiry, a revocation not scoped to the user, deleteUser leaving devices, a touch that reads, then writes', async () => {
+    expectCaught(
+      await failures(
+        mutant((inner) => ({
+          async touchDevice(userId, id, now) {
+            const seen = await inner.touchDevice?.(userId, id, 0);
+            if (seen == null) return null;
+            await inner.putDevice?.({ ...seen, lastSeenAt: now });
+            return { ...seen, lastSeenAt: now };
+          },
+        })),
+      ),
+      'touchDevice: an expired device (expiresAt <= now) is deleted',
+    );
+    expectCaught(
+      await failures(
+        mutant((inner) => ({
+          async revokeDevice(userId, id) {
+            const owner = devicesOf(inner).find((d) => d.id === id)?.userId ?? userId;
+            return (await inner.revokeDevice?.(owner, id)) ?? false;
+          },
+        })),
+      ),
+      'revokeDevice: deletes once, and only that user’s device',
+    );
+    expectCaught(
+      await failures(
+        mutant((inner) => ({
+          async deleteUser(userId) {
+            const kept = devicesOf(inner).filter((d) => d.userId === userId);
+            const existed = await inner.deleteUser(userId);
+            for (const d of kept) await inner.putDevice?.(d);
+            return existed;
+          },
+        })),
+      ),
+      'deleteUser and removeFactor(the last active factor) delete the user’s devices',
+    );
+    expectCaught(
+      await failures(
+        mutant((inner) => ({
+          async touchDevice(userId, id, now) {
+            const seen = (await inner.listDevices?.(userId, now))?.find((d) => d.id === id);
+            await yieldTurn();
+            if (seen === undefined) return null;
+            await inner.putDevice?.({ ...seen, lastSeenAt: now }); // the write, from the stale read
+            return { ...seen, lastSeenAt: now };
+          },
+        })),
+      ),
+      'touchDevice racing revokeDevice',
+    );
+  });
+
+  it('listing: pending-only users listed, a page that skips a user, a cursor never null, a count of every user', async () => {
+    expectCaught(await failures(mutant((inner) => ({ listEnrolled: async (opts) => listFromDump(inner, opts, (u) => u.factors.length > 0) }))), 'listEnrolled: paging with a small limit');
+    expectCaught(
+      await failures(
+        mutant((inner) => ({
+          async listEnrolled({ cursor, limit }) {
+            // The next page starts after the first user it should hold.
+            const wider = await inner.listEnrolled!({ cursor, limit: Math.min(limit + 1, 1000) });
+            const users = wider.users.slice(0, limit);
+            return { users, cursor: wider.users.length > limit ? (wider.users[limit] as EnrolledUser).userId : wider.cursor };
+          },
+        })),
+      ),
+      'listEnrolled: paging with a small limit',
+    );
+    expectCaught(await failures(mutant((inner) => ({ listEnrolled: async (opts) => ({ ...(await inner.listEnrolled!(opts)), cursor: 'x' }) }))), 'listEnrolled: the cursor is null at the end');
+    expectCaught(await failures(mutant((inner) => ({ listEnrolled: async (opts) => listFromDump(inner, opts, (u) => u.factors.some((f) => f.state === 'active'), true) }))), 'listEnrolled: paging with a small limit');
+    expectCaught(await failures(mutant((inner) => ({ countEnrolled: async () => (JSON.parse(inner.dump()) as { users: unknown[] }).users.length }))), 'countEnrolled: counts users with an active factor');
   });
 
   it('raw storage: a dump that shows nothing, a consumed digest kept, an old sealed secret kept', async () => {

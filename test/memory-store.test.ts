@@ -17,6 +17,13 @@ describe('one shared MemoryStore, tests in parallel', () => {
 describe('MemoryStore without its one-time records', () => {
   // The manifest gates the optional capability: its tests are skipped, the rest pass.
   const { supports: _supports, putCode: _a, beginCodeAttempt: _b, acceptCode: _c, deleteCode: _d, putChallenge: _e, spendChallenge: _f, deleteChallenge: _g, ...rest } = createMemoryStore();
-  const store: MfaStore = { ...rest, supports: { oneTime: false } };
+  const store: MfaStore = { ...rest, supports: { oneTime: false, devices: true, listing: true } };
   runStoreConformance({ describe, test, createStore: () => store, idPrefix: 'no-one-time-' });
+});
+
+describe('MemoryStore without its devices and listing', () => {
+  const inner = createMemoryStore();
+  const { supports: _supports, putDevice: _a, touchDevice: _b, listDevices: _c, revokeDevice: _d, revokeAllDevices: _e, listEnrolled: _f, countEnrolled: _g, ...rest } = inner;
+  const store: MfaStore = { ...rest, supports: { oneTime: true, devices: false, listing: false } };
+  runStoreConformance({ describe, test, createStore: () => store, idPrefix: 'no-devices-', rawDump: () => inner.dump() });
 });

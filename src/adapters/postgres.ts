@@ -5,6 +5,8 @@ import type {
   AttemptReservation,
   ChallengeRecord,
   CodeRecord,
+  DeviceRecord,
+  EnrolledUser,
   FactorRecord,
   MfaStore,
   StoreImplementation,
@@ -62,8 +64,8 @@ export interface PostgresStore extends MfaStore {
    */
   migrate(): Promise<void>;
   /**
-   * Deletes sign-in challenges, e-mail/SMS codes and pending factors that
-   * expired at or before `now`, in one statement. Nothing depends on it
+   * Deletes sign-in challenges, e-mail/SMS codes, trusted devices and pending
+   * factors that expired at or before `now`, in one statement. Nothing depends on it
    * (expired rows are refused, and swept as new ones are stored); run it now
    * and then to keep abandoned rows from piling up.
    *
@@ -121,7 +123,7 @@ export function postgresSchemaSql(opts: Pick<PostgresStoreOptions, 'tablePrefix'
  *
  * @param client - a `pg` Pool or Client, a PGlite instance, or anything with `query(text, values)` → `{ rows }`
  * @param opts - `tablePrefix` (default `'mfakit_'`), `schema`, `preparedStatements` (default `true`, `false` for PGlite)
- * @returns the store (`supports: { oneTime: true }`), with `migrate()` and `purgeExpired(now)`
+ * @returns the store (`supports: { oneTime: true, devices: true, listing: true }`), with `migrate()` and `purgeExpired(now)`
  * @throws {MfaError} `INVALID_CONFIG` when `client` has no `query` method, an
  *   option is not a plain identifier or boolean, or PGlite is given `preparedStatements: true`
  * @example
@@ -169,7 +171,7 @@ type Run = (key: keyof Statements, values: unknown[]) => Promise<Row[]>;
 /** The adapter's atomic steps: each is one call of `run`, that is one statement and one round trip. */
 function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): StoreImplementation {
   return {
-    supports: { oneTime: true },
+    supports: { oneTime: true, devices: true, listing: true },
 
     async getUser(userId) {
       const r = await run('getUser', [userId]);
@@ -272,6 +274,40 @@ function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): St
     async deleteChallenge(id) {
       return (await run('deleteChallenge', [id])).length > 0;
     },
+
+    async putDevice(d) {
+      await run('putDevice', [d.userId, d.id, d.label, d.createdAt, d.expiresAt, d.lastSeenAt]);
+    },
+
+    async touchDevice(userId, id, now) {
+      const [row] = await run('touchDevice', [userId, id, now]);
+      return row === undefined ? null : toDevice(row);
+    },
+
+    async listDevices(userId, now) {
+      return (await run('listDevices', [userId, now])).map(toDevice);
+    },
+
+    async revokeDevice(userId, id) {
+      return (await run('revokeDevice', [userId, id])).length > 0;
+    },
+
+    async revokeAllDevices(userId) {
+      const [row] = await run('revokeAllDevices', [userId]);
+      return Number(row?.n ?? 0);
+    },
+
+    async listEnrolled({ cursor, limit }) {
+      // One row more than the page tells whether another page follows.
+      const r = await run('listEnrolled', [cursor, limit + 1]);
+      const users = r.slice(0, limit).map(toEnrolled);
+      return { users, cursor: r.length > limit ? (users[users.length - 1] as EnrolledUser).userId : null };
+    },
+
+    async countEnrolled() {
+      const [row] = await run('countEnrolled', []);
+      return Number(row?.n ?? 0);
+    },
   };
 }
 
@@ -309,7 +345,10 @@ interface Tables {
   recovery: string;
   codes: string;
   challenges: string;
+  devices: string;
   pendingLabelIndex: string;
+  /** Active factors by user id in binary order: the listing's keyset pagination. */
+  enrolledIndex: string;
   slotIndex: string;
   /** The slot index's name, as the driver reports it in a unique violation. */
   slotIndexName: string;
@@ -334,7 +373,9 @@ function tableNames(opts: PostgresStoreOptions): Tables {
     recovery: q(`${prefix}recovery_v2`),
     codes: q(`${prefix}codes_v2`),
     challenges: q(`${prefix}challenges_v2`),
+    devices: q(`${prefix}devices_v2`),
     pendingLabelIndex: `"${prefix}factors_v2_label"`,
+    enrolledIndex: `"${prefix}factors_v2_enrolled"`,
     slotIndex: `"${prefix}factors_v2_slot"`,
     slotIndexName: `${prefix}factors_v2_slot`,
     challengesExpiresIndex: `"${prefix}challenges_v2_exp"`,
@@ -392,6 +433,17 @@ function schemaStatements(t: Tables): string[] {
   attempts_left integer NOT NULL
 )`,
     `CREATE INDEX IF NOT EXISTS ${t.challengesExpiresIndex} ON ${t.challenges} (expires_at)`,
+    // The listing walks user ids in binary order whatever the database's collation.
+    `CREATE INDEX IF NOT EXISTS ${t.enrolledIndex} ON ${t.factors} ((user_id COLLATE "C")) WHERE state = 'active'`,
+    `CREATE TABLE IF NOT EXISTS ${t.devices} (
+  user_id text NOT NULL,
+  id text NOT NULL,
+  label text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  last_seen_at bigint,
+  PRIMARY KEY (user_id, id)
+)`,
   ];
 }
 
@@ -411,7 +463,7 @@ const FACTOR_COLUMNS = ['user_id', 'id', 'kind', 'label', 'state', 'secret', 'co
  *   PostgreSQL otherwise runs data-modifying CTEs in an unspecified order.
  */
 function statements(t: Tables) {
-  return { ...factorStatements(t), ...attemptStatements(t), ...recoveryStatements(t), ...oneTimeStatements(t) };
+  return { ...factorStatements(t), ...attemptStatements(t), ...recoveryStatements(t), ...oneTimeStatements(t), ...deviceStatements(t), ...listingStatements(t) };
 }
 
 /** `locks[min(n, length - 1)]` of the schedule bound as `$p` (SQL arrays start at 1). */
@@ -562,7 +614,7 @@ SELECT (SELECT count(*) FROM f) > 0 AS existed`,
   };
 }
 
-/** The CTEs `f`, `rec`, `cod`, `att` that delete a user's factors (where `factorCond`) and, when `cond`, the rest, in lock order. */
+/** The CTEs `f`, `rec`, `cod`, `dev`, `att` that delete a user's factors (where `factorCond`) and, when `cond`, the rest, in lock order. */
 function deleteRestSql(t: Tables, factorCond: string, cond: string): string {
   return `f AS (
   DELETE FROM ${t.factors} WHERE user_id = $1::text AND ${factorCond} RETURNING 1
@@ -570,8 +622,10 @@ function deleteRestSql(t: Tables, factorCond: string, cond: string): string {
   DELETE FROM ${t.recovery} WHERE user_id = $1::text AND ${cond} AND (SELECT count(*) FROM f) >= 0 RETURNING 1
 ), cod AS (
   DELETE FROM ${t.codes} WHERE user_id = $1::text AND ${cond} AND (SELECT count(*) FROM rec) >= 0 RETURNING 1
+), dev AS (
+  DELETE FROM ${t.devices} WHERE user_id = $1::text AND ${cond} AND (SELECT count(*) FROM cod) >= 0 RETURNING 1
 ), att AS (
-  DELETE FROM ${t.attempts} WHERE user_id = $1::text AND ${cond} AND (SELECT count(*) FROM cod) >= 0
+  DELETE FROM ${t.attempts} WHERE user_id = $1::text AND ${cond} AND (SELECT count(*) FROM dev) >= 0
 )`;
 }
 
@@ -693,8 +747,59 @@ RETURNING ${challengeCols}`,
 
     purgeExpired: `WITH c AS (DELETE FROM ${t.challenges} WHERE expires_at <= $1::bigint RETURNING 1),
 d AS (DELETE FROM ${t.codes} WHERE expires_at <= $1::bigint RETURNING 1),
-f AS (DELETE FROM ${t.factors} WHERE state = 'pending' AND expires_at <= $1::bigint RETURNING 1)
-SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d) + (SELECT count(*) FROM f) AS n`,
+f AS (DELETE FROM ${t.factors} WHERE state = 'pending' AND expires_at <= $1::bigint RETURNING 1),
+v AS (DELETE FROM ${t.devices} WHERE expires_at <= $1::bigint RETURNING 1)
+SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d) + (SELECT count(*) FROM f) + (SELECT count(*) FROM v) AS n`,
+  };
+}
+
+function deviceStatements(t: Tables) {
+  const cols = 'user_id, id, label, created_at, expires_at, last_seen_at';
+  return {
+    // $1 user, $2 id, $3 label, $4 createdAt, $5 expiresAt, $6 lastSeenAt. The
+    // user's expired devices go too (rows another call holds are left for later).
+    putDevice: `WITH gc AS (
+  DELETE FROM ${t.devices} WHERE (user_id, id) IN (
+    SELECT user_id, id FROM ${t.devices} WHERE user_id = $1::text AND id <> $2::text AND expires_at <= $4::bigint
+    FOR UPDATE SKIP LOCKED)
+)
+INSERT INTO ${t.devices} (${cols}) VALUES ($1::text, $2::text, $3::text, $4::bigint, $5::bigint, $6::bigint)
+ON CONFLICT (user_id, id) DO UPDATE SET label = EXCLUDED.label, created_at = EXCLUDED.created_at,
+  expires_at = EXCLUDED.expires_at, last_seen_at = EXCLUDED.last_seen_at`,
+
+    // $1 user, $2 id, $3 now. Both writes meet the row's lock: a touch racing a
+    // revoke either commits first or re-checks and finds the row gone. The
+    // conditions exclude each other (expires_at is never changed here).
+    touchDevice: `WITH dead AS (
+  DELETE FROM ${t.devices} WHERE user_id = $1::text AND id = $2::text AND expires_at <= $3::bigint
+)
+UPDATE ${t.devices} SET last_seen_at = $3::bigint
+WHERE user_id = $1::text AND id = $2::text AND expires_at > $3::bigint
+RETURNING ${cols}`,
+
+    listDevices: `SELECT ${cols} FROM ${t.devices} WHERE user_id = $1::text AND expires_at > $2::bigint ORDER BY created_at, id`,
+
+    revokeDevice: `DELETE FROM ${t.devices} WHERE user_id = $1::text AND id = $2::text RETURNING 1`,
+
+    revokeAllDevices: `WITH d AS (DELETE FROM ${t.devices} WHERE user_id = $1::text RETURNING 1) SELECT count(*) AS n FROM d`,
+  };
+}
+
+function listingStatements(t: Tables) {
+  return {
+    // $1 cursor (exclusive, or NULL), $2 rows. Keyset pagination on the user
+    // id in binary order (COLLATE "C", the enrolled index), whatever the
+    // database's collation, so pages neither skip nor repeat a user.
+    listEnrolled: `SELECT f.user_id, count(*) AS n,
+  array_agg(DISTINCT f.kind COLLATE "C" ORDER BY f.kind COLLATE "C") AS kinds, max(f.last_used_at) AS last_used_at,
+  coalesce((SELECT a.failures FROM ${t.attempts} a WHERE a.user_id = f.user_id), 0) AS failures
+FROM ${t.factors} f
+WHERE f.state = 'active' AND ($1::text IS NULL OR f.user_id COLLATE "C" > $1::text COLLATE "C")
+GROUP BY f.user_id
+ORDER BY f.user_id COLLATE "C"
+LIMIT $2::int`,
+
+    countEnrolled: `SELECT count(DISTINCT user_id) AS n FROM ${t.factors} WHERE state = 'active'`,
   };
 }
 
@@ -716,6 +821,27 @@ function toFactor(row: Row): FactorRecord {
     expiresAt: toTime(row.expires_at),
     lastUsedAt: toTime(row.last_used_at),
     meta: String(row.meta),
+  };
+}
+
+function toDevice(row: Row): DeviceRecord {
+  return {
+    id: String(row.id),
+    userId: String(row.user_id),
+    label: String(row.label),
+    createdAt: Number(row.created_at),
+    expiresAt: Number(row.expires_at),
+    lastSeenAt: toTime(row.last_seen_at),
+  };
+}
+
+function toEnrolled(row: Row): EnrolledUser {
+  return {
+    userId: String(row.user_id),
+    factors: Number(row.n),
+    kinds: (row.kinds as unknown[]).map(String),
+    lastUsedAt: toTime(row.last_used_at),
+    failures: Number(row.failures),
   };
 }
 

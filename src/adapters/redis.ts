@@ -6,6 +6,7 @@ import type {
   AttemptReservation,
   ChallengeRecord,
   CodeRecord,
+  DeviceRecord,
   FactorRecord,
   MfaStore,
   StoreImplementation,
@@ -30,7 +31,7 @@ export interface RedisStoreOptions {
   keyPrefix?: string;
   /**
    * How long records that expire (pending factors, e-mail/SMS codes, sign-in
-   * challenges) are kept past their own expiry before Redis drops them.
+   * challenges, trusted devices) are kept past their own expiry before Redis drops them.
    * Expiry itself is always decided against the `now` the flows pass in;
    * this margin only keeps Redis' clock, which may differ from the app
    * servers', from dropping a record the flows still consider live.
@@ -54,8 +55,12 @@ export interface RedisStore extends MfaStore {
  * Every key of a user carries the same hash tag, `{userId}` with `%`, `{` and
  * `}` percent-encoded, so every script touches one slot and Redis Cluster
  * works; the only other key is the sign-in challenge, a single key of its own.
- * A user's keys are fixed (`factors`, `attempts`, `recovery`, `codes`), so
- * deleting a user needs no index. See docs/store-adapters.md for the layout.
+ * A user's keys are fixed (`factors`, `attempts`, `recovery`, `codes`,
+ * `devices`), so deleting a user needs no index. See docs/store-adapters.md
+ * for the layout. Listing the enrolled users would need an index across
+ * users, a key of its own in another slot: this store declares
+ * `supports.listing: false` (docs/store-adapters.md shows how a host can
+ * build the administrator's view).
  *
  * Errors of the client reject the promise unchanged; `createMfa` turns them
  * into `MfaError('STORE_UNAVAILABLE')`. Create a node-redis client with
@@ -64,7 +69,7 @@ export interface RedisStore extends MfaStore {
  *
  * @param client - a connected node-redis v4/v5 client or cluster, or an ioredis `Redis` or `Cluster`
  * @param opts - `keyPrefix`, `retainExpiredMs`
- * @returns the store, with `supports: { oneTime: true }` and `keyPrefix`
+ * @returns the store, with `supports: { oneTime: true, devices: true, listing: false }` and `keyPrefix`
  * @throws {MfaError} `INVALID_CONFIG` when `client` is not a Redis client of a known shape, or an option is invalid
  * @example
  * import { createCluster } from 'redis';
@@ -101,7 +106,7 @@ export function createRedisStore(client: RedisClient, opts: RedisStoreOptions = 
   };
 
   const impl: StoreImplementation = {
-    supports: { oneTime: true },
+    supports: { oneTime: true, devices: true, listing: false },
 
     async getUser(userId) {
       const k = keys(userId);
@@ -210,6 +215,33 @@ export function createRedisStore(client: RedisClient, opts: RedisStoreOptions = 
       const key = challengeKey(id);
       return Number(await send(key, ['DEL', key])) === 1;
     },
+
+    async putDevice(record) {
+      const args = [record.id, writeDevice(record), String(record.createdAt), String(record.expiresAt), keep];
+      await run(PUT_DEVICE, [keys(record.userId).devices], args);
+    },
+
+    async touchDevice(userId, id, now) {
+      const r = (await run(TOUCH_DEVICE, [keys(userId).devices], [id, String(now)])) as Reply;
+      return r === null || r === undefined ? null : readDevice(userId, id, String(r));
+    },
+
+    async listDevices(userId, now) {
+      const key = keys(userId).devices;
+      const all = (await send(key, ['HGETALL', key])) as string[] | Record<string, string>;
+      // node-redis may answer HGETALL with an object, ioredis' `call` with a flat list.
+      const pairs = Array.isArray(all) ? pairsOf(all) : Object.entries(all);
+      return pairs.map(([id, json]) => readDevice(userId, id, json)).filter((d) => d.expiresAt > now);
+    },
+
+    async revokeDevice(userId, id) {
+      const key = keys(userId).devices;
+      return Number(await send(key, ['HDEL', key, id])) === 1;
+    },
+
+    async revokeAllDevices(userId) {
+      return Number(await run(REVOKE_ALL_DEVICES, [keys(userId).devices], []));
+    },
   };
 
   return defineStore(impl, { keyPrefix: prefix });
@@ -228,8 +260,8 @@ function userHashTag(userId: string): string {
 function userKeys(prefix: string) {
   return (userId: string) => {
     const base = prefix + userHashTag(userId);
-    const k = { factors: `${base}:factors`, attempts: `${base}:attempts`, recovery: `${base}:recovery`, codes: `${base}:codes` };
-    return { ...k, all: [k.factors, k.attempts, k.recovery, k.codes] as const };
+    const k = { factors: `${base}:factors`, attempts: `${base}:attempts`, recovery: `${base}:recovery`, codes: `${base}:codes`, devices: `${base}:devices` };
+    return { ...k, all: [k.factors, k.attempts, k.recovery, k.codes, k.devices] as const };
   };
 }
 
@@ -357,6 +389,30 @@ function writeCode(c: CodeRecord): string {
 function readCode(userId: string, id: string, text: string): CodeRecord {
   const s = JSON.parse(text) as StoredCode;
   return { id, userId, digest: s.digest, createdAt: Number(s.createdAt), expiresAt: Number(s.expiresAt), attemptsLeft: Number(s.attemptsLeft) };
+}
+
+interface StoredDevice {
+  label: string;
+  createdAt: string;
+  expiresAt: string;
+  lastSeenAt: string | null;
+}
+
+function writeDevice(d: DeviceRecord): string {
+  const stored: StoredDevice = { label: d.label, createdAt: String(d.createdAt), expiresAt: String(d.expiresAt), lastSeenAt: d.lastSeenAt === null ? null : String(d.lastSeenAt) };
+  return JSON.stringify(stored);
+}
+
+function readDevice(userId: string, id: string, text: string): DeviceRecord {
+  const s = JSON.parse(text) as StoredDevice;
+  return { id, userId, label: s.label, createdAt: Number(s.createdAt), expiresAt: Number(s.expiresAt), lastSeenAt: s.lastSeenAt === null ? null : Number(s.lastSeenAt) };
+}
+
+/** A flat `[field, value, …]` reply as pairs. */
+function pairsOf(flat: readonly string[]): [string, string][] {
+  const pairs: [string, string][] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([String(flat[i]), String(flat[i + 1])]);
+  return pairs;
 }
 
 // ---------------------------------------------------------------------------
@@ -512,17 +568,17 @@ f.secret = ARGV[3]
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(f))
 return 1`);
 
-// KEYS: factors, attempts, recovery, codes. ARGV: id → {removed, disabled}
+// KEYS: factors, attempts, recovery, codes, devices. ARGV: id → {removed, disabled}
 const REMOVE_FACTOR = script(`${HAS_ACTIVE}
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {0, 0} end
 if hasActive(KEYS[1]) then return {1, 0} end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 return {1, 1}`);
 
-// KEYS: factors, attempts, recovery, codes → whether a factor existed
+// KEYS: factors, attempts, recovery, codes, devices → whether a factor existed
 const DELETE_USER = script(`
 local existed = redis.call('EXISTS', KEYS[1])
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 return existed`);
 
 // KEYS: factors, attempts. ARGV: state, now, locks, suspendAfter
@@ -634,3 +690,39 @@ if left <= 0 then return false end
 left = left - 1
 redis.call('HSET', KEYS[1], 'attemptsLeft', left)
 return {c[1], c[2], c[3], tostring(left)}`);
+
+// KEYS: devices. ARGV: id, json, createdAt, expiresAt, keep.
+// Devices that expired go when the next one is stored; the hash expires after its last device.
+const PUT_DEVICE = script(`${TTL}
+local created = tonumber(ARGV[3])
+local latest = tonumber(ARGV[4])
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if all[i] ~= ARGV[1] then
+    local e = tonumber(cjson.decode(all[i + 1]).expiresAt)
+    if e <= created then redis.call('HDEL', KEYS[1], all[i]) elseif e > latest then latest = e end
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ttl(latest, created, tonumber(ARGV[5])))
+return 1`);
+
+// KEYS: devices. ARGV: id, now → the device's json after the touch, or nil (an expired one is deleted)
+const TOUCH_DEVICE = script(`
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if not v then return false end
+local d = cjson.decode(v)
+if tonumber(d.expiresAt) <= tonumber(ARGV[2]) then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return false
+end
+d.lastSeenAt = ARGV[2]
+v = cjson.encode(d)
+redis.call('HSET', KEYS[1], ARGV[1], v)
+return v`);
+
+// KEYS: devices → how many there were
+const REVOKE_ALL_DEVICES = script(`
+local n = redis.call('HLEN', KEYS[1])
+redis.call('DEL', KEYS[1])
+return n`);

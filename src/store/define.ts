@@ -1,9 +1,11 @@
 import { MfaError } from '../errors.js';
 import { assertInteger, describe } from '../internal/assert.js';
-import { assertDigest, assertFactorId, assertLabel, assertTime, assertUserId } from '../internal/ids.js';
+import { assertDigest, assertFactorId, assertLabel, assertName, assertTime, assertUserId } from '../internal/ids.js';
 import type {
   ChallengeRecord,
   CodeRecord,
+  DeviceRecord,
+  EnrolledUser,
   FactorRecord,
   MfaStore,
   StoreImplementation,
@@ -20,6 +22,12 @@ const REQUIRED = [
   'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode',
 ] as const;
 const ONE_TIME = ['putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge'] as const;
+const DEVICES = ['putDevice', 'touchDevice', 'listDevices', 'revokeDevice', 'revokeAllDevices'] as const;
+const LISTING = ['listEnrolled', 'countEnrolled'] as const;
+/** The optional capabilities, by manifest flag, and the methods each needs. */
+const CAPABILITIES = { oneTime: ONE_TIME, devices: DEVICES, listing: LISTING } as const;
+const FLAGS = Object.keys(CAPABILITIES) as (keyof StoreSupports)[];
+const MAX_PAGE = 1000;
 const MAX_SEALED = 4096;
 const MAX_META = 1024;
 const MAX_RECOVERY_CODES = 100;
@@ -39,7 +47,7 @@ const KIND = /^[a-z][a-z0-9-]{0,31}$/;
  * @throws {MfaError} `INVALID_CONFIG` when a method the manifest needs is missing
  * @example
  * export function createMyStore(db: Db): MfaStore {
- *   return defineStore({ supports: { oneTime: false }, async getUser(userId) { … }, … });
+ *   return defineStore({ supports: { oneTime: false, devices: false, listing: false }, async getUser(userId) { … }, … });
  * }
  */
 export function defineStore<Extras extends object = Record<never, never>>(impl: StoreImplementation, extras?: Extras): MfaStore & Extras {
@@ -77,7 +85,8 @@ function implementationOf(given: MfaStore | StoreImplementation): StoreImplement
   const impl = given as StoreImplementation;
   if (typeof impl !== 'object' || impl === null) throw new MfaError('INVALID_CONFIG', `defineStore expects the adapter's methods, got ${describe(impl)}`);
   const supports = readSupports(impl.supports);
-  const needed = supports.oneTime ? [...REQUIRED, ...ONE_TIME] : REQUIRED;
+  const needed: string[] = [...REQUIRED];
+  for (const flag of FLAGS) if (supports[flag]) needed.push(...CAPABILITIES[flag]);
   const missing = needed.filter((m) => typeof (impl as unknown as Record<string, unknown>)[m] !== 'function');
   if (missing.length > 0) throw new MfaError('INVALID_CONFIG', `the store is missing methods: ${missing.join(', ')}`);
   return impl;
@@ -171,7 +180,10 @@ function build(impl: StoreImplementation, fail: StoreFailure | undefined): MfaSt
       return invoke('consumeRecoveryCode', () => impl.consumeRecoveryCode(userId, digest));
     }),
   };
-  if (supports.oneTime) Object.assign(store, oneTimeMethods(impl as Required<StoreImplementation>, invoke));
+  const full = impl as Required<StoreImplementation>;
+  if (supports.oneTime) Object.assign(store, oneTimeMethods(full, invoke));
+  if (supports.devices) Object.assign(store, deviceMethods(full, invoke));
+  if (supports.listing) Object.assign(store, listingMethods(full, invoke));
   return store;
 }
 
@@ -223,6 +235,48 @@ function oneTimeMethods(impl: Required<StoreImplementation>, invoke: Invoke): Re
   };
 }
 
+function deviceMethods(impl: Required<StoreImplementation>, invoke: Invoke): Required<Pick<MfaStore, (typeof DEVICES)[number]>> {
+  return {
+    putDevice: checked((record) => {
+      const device = copyDevice(record);
+      return invoke('putDevice', () => impl.putDevice(device));
+    }),
+    touchDevice: checked((userId, id, now) => {
+      assertUserId(userId);
+      assertDigest(id, 'id');
+      assertTime(now, 'now');
+      return invoke('touchDevice', () => impl.touchDevice(userId, id, now), (r) => (r === null ? null : copyDevice(r)));
+    }),
+    listDevices: checked((userId, now) => {
+      assertUserId(userId);
+      assertTime(now, 'now');
+      return invoke('listDevices', () => impl.listDevices(userId, now), (r) => r.map(copyDevice));
+    }),
+    revokeDevice: checked((userId, id) => {
+      assertUserId(userId);
+      assertDigest(id, 'id');
+      return invoke('revokeDevice', () => impl.revokeDevice(userId, id));
+    }),
+    revokeAllDevices: checked((userId) => {
+      assertUserId(userId);
+      return invoke('revokeAllDevices', () => impl.revokeAllDevices(userId));
+    }),
+  };
+}
+
+function listingMethods(impl: Required<StoreImplementation>, invoke: Invoke): Required<Pick<MfaStore, (typeof LISTING)[number]>> {
+  return {
+    listEnrolled: checked((opts) => {
+      if (typeof opts !== 'object' || opts === null) throw new TypeError(`listEnrolled options must be an object, got ${describe(opts)}`);
+      const { cursor, limit } = opts;
+      if (cursor !== null) assertName(cursor, 'cursor');
+      assertInteger(limit, 'limit', 1, MAX_PAGE);
+      return invoke('listEnrolled', () => impl.listEnrolled({ cursor, limit }), (r) => ({ users: r.users.map(copyEnrolled), cursor: r.cursor }));
+    }),
+    countEnrolled: checked(() => invoke('countEnrolled', () => impl.countEnrolled())),
+  };
+}
+
 /** Argument checks throw synchronously; a store method always answers with a promise. */
 function checked<A extends unknown[], R>(run: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return (...args) => {
@@ -234,11 +288,16 @@ function checked<A extends unknown[], R>(run: (...args: A) => Promise<R>): (...a
   };
 }
 
+/** The manifest, every flag a boolean: an old manifest (`{ oneTime }` alone) is refused naming the flags it lacks. */
 function readSupports(supports: unknown): StoreSupports {
-  if (typeof supports !== 'object' || supports === null) throw new MfaError('INVALID_CONFIG', 'the store must declare supports: { oneTime: boolean }');
-  const { oneTime } = supports as Partial<StoreSupports>;
-  if (typeof oneTime !== 'boolean') throw new MfaError('INVALID_CONFIG', 'supports.oneTime must be a boolean');
-  return Object.freeze({ oneTime });
+  const shape = `supports: { ${FLAGS.map((f) => `${f}: boolean`).join(', ')} }`;
+  if (typeof supports !== 'object' || supports === null) throw new MfaError('INVALID_CONFIG', `the store must declare ${shape}`);
+  const given = supports as Partial<Record<keyof StoreSupports, unknown>>;
+  const missing = FLAGS.filter((f) => given[f] === undefined);
+  if (missing.length > 0) throw new MfaError('INVALID_CONFIG', `the store's manifest lacks ${missing.map((f) => `supports.${f}`).join(', ')}: declare ${shape}`);
+  const wrong = FLAGS.filter((f) => typeof given[f] !== 'boolean');
+  if (wrong.length > 0) throw new MfaError('INVALID_CONFIG', `${wrong.map((f) => `supports.${f}`).join(', ')} must be a boolean`);
+  return Object.freeze({ oneTime: given.oneTime === true, devices: given.devices === true, listing: given.listing === true });
 }
 
 // Schedules are made once by createMfa and passed on every attempt: check each object once.
@@ -332,4 +391,20 @@ function copyChallenge(record: unknown): ChallengeRecord {
   assertTime(c.expiresAt, 'record.expiresAt');
   assertInteger(c.attemptsLeft, 'record.attemptsLeft', 0, 100);
   return { id: c.id, userId: c.userId, createdAt: c.createdAt, expiresAt: c.expiresAt, attemptsLeft: c.attemptsLeft };
+}
+
+function copyDevice(record: unknown): DeviceRecord {
+  if (typeof record !== 'object' || record === null) throw new TypeError(`record must be a device record, got ${describe(record)}`);
+  const d = record as DeviceRecord;
+  assertDigest(d.id, 'record.id');
+  assertUserId(d.userId);
+  assertLabel(d.label, 'record.label');
+  assertTime(d.createdAt, 'record.createdAt');
+  assertTime(d.expiresAt, 'record.expiresAt');
+  if (d.lastSeenAt !== null) assertTime(d.lastSeenAt, 'record.lastSeenAt');
+  return { id: d.id, userId: d.userId, label: d.label, createdAt: d.createdAt, expiresAt: d.expiresAt, lastSeenAt: d.lastSeenAt };
+}
+
+function copyEnrolled(u: EnrolledUser): EnrolledUser {
+  return { userId: u.userId, factors: u.factors, kinds: u.kinds.slice(), lastUsedAt: u.lastUsedAt, failures: u.failures };
 }

@@ -4,6 +4,8 @@ import type {
   AttemptStore,
   ChallengeRecord,
   CodeRecord,
+  DeviceRecord,
+  EnrolledUser,
   FactorRecord,
   MfaStore,
   StoreImplementation,
@@ -20,13 +22,14 @@ export interface MemoryStore extends MfaStore {
   dump(): string;
 }
 
-/** One user's records: every method touches exactly one of these (and challenges). */
+/** One user's records: every method touches exactly one of these (and challenges), except the listing. */
 interface UserState {
   factors: Map<string, FactorRecord>;
   failures: number;
   lockedUntil: number | null;
   recovery: Set<string>;
   codes: Map<string, CodeRecord>;
+  devices: Map<string, DeviceRecord>;
 }
 
 /**
@@ -36,7 +39,7 @@ interface UserState {
  * adapter must be. State is lost on restart and not shared between
  * processes: use a database adapter when several app servers verify codes.
  *
- * @returns the store, with `supports: { oneTime: true }`
+ * @returns the store, with `supports: { oneTime: true, devices: true, listing: true }`
  * @example
  * import { createMfa, createMemoryStore } from 'mfakit';
  * const mfa = createMfa({ store: createMemoryStore(), issuer: 'ACME', secretKeys, pepper });
@@ -47,7 +50,7 @@ export function createMemoryStore(): MemoryStore {
 
   const user = (userId: string): UserState => {
     let u = users.get(userId);
-    if (u === undefined) users.set(userId, (u = { factors: new Map(), failures: 0, lockedUntil: null, recovery: new Set(), codes: new Map() }));
+    if (u === undefined) users.set(userId, (u = { factors: new Map(), failures: 0, lockedUntil: null, recovery: new Set(), codes: new Map(), devices: new Map() }));
     return u;
   };
   const activeCount = (u: UserState): number => {
@@ -61,11 +64,11 @@ export function createMemoryStore(): MemoryStore {
     u.lockedUntil = null;
   };
   const clear = (u: UserState, userId: string): void => {
-    if (u.factors.size === 0 && u.codes.size === 0 && u.failures === 0 && u.recovery.size === 0) users.delete(userId);
+    if (u.factors.size === 0 && u.codes.size === 0 && u.failures === 0 && u.recovery.size === 0 && u.devices.size === 0) users.delete(userId);
   };
 
   const impl: StoreImplementation = {
-    supports: { oneTime: true },
+    supports: { oneTime: true, devices: true, listing: true },
 
     async getUser(userId) {
       const u = users.get(userId);
@@ -243,11 +246,74 @@ export function createMemoryStore(): MemoryStore {
     async deleteChallenge(id) {
       return challenges.delete(id);
     },
+
+    async putDevice(record) {
+      const u = user(record.userId);
+      // Expired devices of this user go when the next one is stored, so they cannot pile up.
+      for (const [id, d] of u.devices) if (d.expiresAt <= record.createdAt) u.devices.delete(id);
+      u.devices.set(record.id, record);
+    },
+
+    async touchDevice(userId, id, now) {
+      const u = users.get(userId);
+      const d = u?.devices.get(id);
+      if (u === undefined || d === undefined) return null;
+      if (d.expiresAt <= now) {
+        u.devices.delete(id);
+        clear(u, userId);
+        return null;
+      }
+      const seen = { ...d, lastSeenAt: now };
+      u.devices.set(id, seen);
+      return seen;
+    },
+
+    async listDevices(userId, now) {
+      return [...(users.get(userId)?.devices.values() ?? [])].filter((d) => d.expiresAt > now);
+    },
+
+    async revokeDevice(userId, id) {
+      const u = users.get(userId);
+      if (u === undefined || !u.devices.delete(id)) return false;
+      clear(u, userId);
+      return true;
+    },
+
+    async revokeAllDevices(userId) {
+      const u = users.get(userId);
+      if (u === undefined) return 0;
+      const n = u.devices.size;
+      u.devices.clear();
+      clear(u, userId);
+      return n;
+    },
+
+    async listEnrolled({ cursor, limit }) {
+      const after = [...users.keys()].filter((id) => cursor === null || compareCodePoints(id, cursor) > 0).sort(compareCodePoints);
+      const page: EnrolledUser[] = [];
+      let more = false;
+      for (const id of after) {
+        const entry = enrolled(id, users.get(id) as UserState);
+        if (entry === null) continue;
+        if (page.length === limit) {
+          more = true;
+          break;
+        }
+        page.push(entry);
+      }
+      return { users: page, cursor: more ? (page[page.length - 1] as EnrolledUser).userId : null };
+    },
+
+    async countEnrolled() {
+      let n = 0;
+      for (const u of users.values()) if (activeCount(u) > 0) n++;
+      return n;
+    },
   };
 
   const dump = (): string =>
     JSON.stringify({
-      users: [...users].map(([id, u]) => ({ id, factors: [...u.factors.values()], failures: u.failures, lockedUntil: u.lockedUntil, recovery: [...u.recovery], codes: [...u.codes.values()] })),
+      users: [...users].map(([id, u]) => ({ id, factors: [...u.factors.values()], failures: u.failures, lockedUntil: u.lockedUntil, recovery: [...u.recovery], codes: [...u.codes.values()], devices: [...u.devices.values()] })),
       challenges: [...challenges.values()],
     });
   return defineStore(impl, { dump });
@@ -273,4 +339,38 @@ function reserve(u: UserState, now: number, schedule: ThrottleSchedule): Attempt
   const lock = lockFor(u.failures, schedule);
   if (lock > 0) u.lockedUntil = now + lock;
   return { allowed: true, failures: u.failures, lockedUntil: u.lockedUntil, suspended: u.failures >= schedule.suspendAfter };
+}
+
+/** A user as the enrolment view lists them, or `null` without an active factor. */
+function enrolled(userId: string, u: UserState): EnrolledUser | null {
+  const kinds = new Set<string>();
+  let factors = 0;
+  let lastUsedAt: number | null = null;
+  for (const f of u.factors.values()) {
+    if (f.state !== 'active') continue;
+    factors++;
+    kinds.add(f.kind);
+    if (f.lastUsedAt !== null && (lastUsedAt === null || f.lastUsedAt > lastUsedAt)) lastUsedAt = f.lastUsedAt;
+  }
+  if (factors === 0) return null;
+  return { userId, factors, kinds: [...kinds].sort(compareCodePoints), lastUsedAt, failures: u.failures };
+}
+
+/**
+ * Binary order of two strings by code point, which is the order of their
+ * UTF-8 bytes (PostgreSQL's `COLLATE "C"`). UTF-16 code-unit order differs
+ * only where a character above U+FFFF meets one in U+E000–U+FFFF.
+ */
+function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (D800–DFFF) encode code points above every BMP character.
+    const hx = x >= 0xd800 && x <= 0xdfff ? x + 0x2000 : x >= 0xe000 ? x - 0x800 : x;
+    const hy = y >= 0xd800 && y <= 0xdfff ? y + 0x2000 : y >= 0xe000 ? y - 0x800 : y;
+    return hx - hy;
+  }
+  return a.length - b.length;
 }

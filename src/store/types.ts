@@ -10,7 +10,10 @@
  *    failures and stores the first recovery codes.
  * 3. Every record belongs to one user and every method touches one user's
  *    records only; the one exception is the sign-in challenge, a single
- *    record addressed by its id alone.
+ *    record addressed by its id alone. The optional {@link ListingStore}
+ *    is the one capability that reads across users (the administrator's
+ *    enrolment view): a store that cannot list without a cross-user index
+ *    (a Redis Cluster) declares `supports.listing: false`.
  * 4. No policy arithmetic: the flows pass a precomputed {@link ThrottleSchedule};
  *    a store compares and indexes.
  * 5. No clock: every time is passed in as `now` (ms since the epoch, a safe integer).
@@ -175,10 +178,13 @@ export interface FactorStore {
   /** Compare-and-set of the sealed secret (lazy re-encryption): whether it still was `expected`. */
   resealFactor(userId: string, factorId: string, expected: string, sealed: string): Promise<boolean>;
 
-  /** Deletes factor `factorId`; when no active factor is left, everything else of the user too. */
+  /**
+   * Deletes factor `factorId`; when no active factor is left (`disabled`),
+   * everything else of the user too, trusted devices included.
+   */
   removeFactor(userId: string, factorId: string): Promise<Removed>;
 
-  /** Deletes all of the user's records (factors, attempts, recovery codes, codes); whether a factor existed. */
+  /** Deletes all of the user's records (factors, attempts, recovery codes, codes, trusted devices); whether a factor existed. */
   deleteUser(userId: string): Promise<boolean>;
 }
 
@@ -290,18 +296,85 @@ export interface OneTimeStore {
   deleteChallenge(id: string): Promise<boolean>;
 }
 
-/** Which optional capabilities a store has; the flows and the conformance kit read it. */
+/** A trusted device ("trust this browser for 30 days"): user-scoped, addressed by the digest of its token. */
+export interface DeviceRecord {
+  /** Digest of the device token; 64 hex characters. */
+  id: string;
+  userId: string;
+  /** What the user calls it, 1–64 characters ("Firefox on Linux"). */
+  label: string;
+  createdAt: number;
+  expiresAt: number;
+  /** When it last skipped the second factor; null before. */
+  lastSeenAt: number | null;
+}
+
+/**
+ * Trusted devices. The store only ever sees the digest of a device token,
+ * never the token. Deleted with the user ({@link FactorStore.deleteUser}, and
+ * {@link FactorStore.removeFactor} when it disables).
+ */
+export interface DeviceStore {
+  /** Stores a device (ids are random: a collision is a replacement). */
+  putDevice(record: DeviceRecord): Promise<void>;
+  /** In one step: unexpired (expiresAt > now) → lastSeenAt = now, and the record after; expired → deleted, null; missing → null. */
+  touchDevice(userId: string, id: string, now: number): Promise<DeviceRecord | null>;
+  /** The user's unexpired devices (any order; the flows sort). */
+  listDevices(userId: string, now: number): Promise<DeviceRecord[]>;
+  /** Deletes one; whether it existed. */
+  revokeDevice(userId: string, id: string): Promise<boolean>;
+  /** Deletes all of the user's devices; how many there were (expired ones may count). */
+  revokeAllDevices(userId: string): Promise<number>;
+}
+
+/** A user as the administrator's enrolment view lists them. */
+export interface EnrolledUser {
+  userId: string;
+  /** Active factors. */
+  factors: number;
+  /** Their kinds, sorted, without repeats. */
+  kinds: string[];
+  /** Latest lastUsedAt among the active factors, or null. */
+  lastUsedAt: number | null;
+  /** Consecutive failures (the flows compare with their suspendAfter). */
+  failures: number;
+}
+
+/**
+ * The administrator's enrolment view. The one capability that reads across
+ * users (the exception to rule 3 above): it needs an index of every user,
+ * which a store partitioned by user may not have.
+ */
+export interface ListingStore {
+  /**
+   * Users with at least one active factor, ordered by user id (binary order:
+   * the code points, as the UTF-8 bytes and PostgreSQL's `COLLATE "C"` order
+   * them), after `cursor` (a user id, exclusive), at most `limit` (1–1000);
+   * `cursor` of the answer is the last user id, or null at the end (no
+   * enrolled user follows). Each page is one consistent read; users enrolled
+   * or removed between pages may or may not appear.
+   */
+  listEnrolled(opts: { cursor: string | null; limit: number }): Promise<{ users: EnrolledUser[]; cursor: string | null }>;
+  /** How many users have at least one active factor. */
+  countEnrolled(): Promise<number>;
+}
+
+/** Which optional capabilities a store has; the flows and the conformance kit read it. Every flag is required. */
 export interface StoreSupports {
   /** e-mail/SMS codes and sign-in challenges ({@link OneTimeStore}). */
   oneTime: boolean;
+  /** Trusted devices ({@link DeviceStore}). */
+  devices: boolean;
+  /** The administrator's enrolment view across users ({@link ListingStore}). */
+  listing: boolean;
 }
 
 /** What an adapter implements and passes to `defineStore()`: the required capabilities, and the optional ones its manifest claims. */
-export interface StoreImplementation extends FactorStore, AttemptStore, RecoveryCodeStore, Partial<OneTimeStore> {
+export interface StoreImplementation extends FactorStore, AttemptStore, RecoveryCodeStore, Partial<OneTimeStore>, Partial<DeviceStore>, Partial<ListingStore> {
   readonly supports: StoreSupports;
 }
 
 /** A store as `createMfa` takes it: made by `defineStore()`, validating every argument. */
-export interface MfaStore extends FactorStore, AttemptStore, RecoveryCodeStore, Partial<OneTimeStore> {
+export interface MfaStore extends FactorStore, AttemptStore, RecoveryCodeStore, Partial<OneTimeStore>, Partial<DeviceStore>, Partial<ListingStore> {
   readonly supports: Readonly<StoreSupports>;
 }

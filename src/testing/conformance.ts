@@ -1,7 +1,9 @@
 import type { MfaStore } from '../store/types.js';
 import { attemptCases } from './attempts.js';
 import { factorCases } from './factors.js';
+import { deviceCases } from './devices.js';
 import { type Case, type Kit, randomHex } from './kit.js';
+import { listingCases } from './listing.js';
 import { oneTimeCases } from './one-time.js';
 import { plaintextCases } from './plaintext.js';
 import { recoveryCases } from './recovery.js';
@@ -43,6 +45,8 @@ const GROUPS: ReadonlyArray<readonly [string, readonly Case[]]> = [
   ['attempts', attemptCases],
   ['recovery codes', recoveryCases],
   ['one-time records', oneTimeCases],
+  ['trusted devices', deviceCases],
+  ['listing', listingCases],
   ['values', valueCases],
 ];
 
@@ -54,7 +58,10 @@ const GROUPS: ReadonlyArray<readonly [string, readonly Case[]]> = [
  * `activateFactor`, `deleteChallenge`), counts exactly (`beginAttempt`,
  * `refundAttempt`), never hands out more than it holds (`spendChallenge`,
  * `beginCodeAttempt`, `putPendingFactor` under `maxFactors`) or leaves one
- * whole result (`replaceRecoveryCodes`).
+ * whole result (`replaceRecoveryCodes`); a device is revoked exactly once
+ * and no touch racing its revocation brings it back (`revokeDevice`,
+ * `touchDevice`); paging the enrolled users covers each exactly once
+ * (`listEnrolled`, on a range of user ids of its own, so a shared store works).
  *
  * A capability's tests run only when the store's own `supports` manifest
  * claims it; otherwise the test is skipped through the runner's context when

@@ -1,7 +1,7 @@
 // Shared pieces of the conformance kit: its own assertions (no node:assert, so
 // the kit runs in browsers and under any runner), random ids, record builders
 // and the shape of a test case.
-import type { FactorRecord, MfaStore, OneTimeStore, StoreSupports, ThrottleSchedule, UserRecord } from '../store/types.js';
+import type { DeviceStore, FactorRecord, ListingStore, MfaStore, OneTimeStore, StoreSupports, ThrottleSchedule, UserRecord } from '../store/types.js';
 
 /**
  * Thrown by the conformance kit when a store breaks the contract; the
@@ -196,4 +196,20 @@ const ONE_TIME_METHODS = ['putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCo
 export function oneTime(store: MfaStore): OneTimeStore {
   for (const m of ONE_TIME_METHODS) ok(typeof store[m] === 'function', `supports.oneTime is true but the store has no ${m} method`);
   return store as MfaStore & OneTimeStore;
+}
+
+const DEVICE_METHODS = ['putDevice', 'touchDevice', 'listDevices', 'revokeDevice', 'revokeAllDevices'] as const;
+
+/** The device methods of a store whose manifest claims them; a missing one is a failure naming it. */
+export function devices(store: MfaStore): DeviceStore {
+  for (const m of DEVICE_METHODS) ok(typeof store[m] === 'function', `supports.devices is true but the store has no ${m} method`);
+  return store as MfaStore & DeviceStore;
+}
+
+const LISTING_METHODS = ['listEnrolled', 'countEnrolled'] as const;
+
+/** The listing methods of a store whose manifest claims them; a missing one is a failure naming it. */
+export function listing(store: MfaStore): ListingStore {
+  for (const m of LISTING_METHODS) ok(typeof store[m] === 'function', `supports.listing is true but the store has no ${m} method`);
+  return store as MfaStore & ListingStore;
 }

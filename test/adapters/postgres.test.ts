@@ -80,6 +80,13 @@ describe.skipIf(pgUrl === '')(`Postgres adapter on PostgreSQL${skipReason ? ` ($
       ['putChallenge', () => s.putChallenge!({ id: digest, userId: u, createdAt: T, expiresAt: T + 10, attemptsLeft: 5 })],
       ['spendChallenge', () => s.spendChallenge!(digest, T)],
       ['deleteChallenge', () => s.deleteChallenge!(digest)],
+      ['putDevice', () => s.putDevice!({ id: digest, userId: u, label: 'Firefox', createdAt: T, expiresAt: T + 10, lastSeenAt: null })],
+      ['touchDevice', () => s.touchDevice!(u, digest, T)],
+      ['listDevices', () => s.listDevices!(u, T)],
+      ['revokeDevice', () => s.revokeDevice!(u, digest)],
+      ['revokeAllDevices', () => s.revokeAllDevices!(u)],
+      ['listEnrolled', () => s.listEnrolled!({ cursor: u, limit: 10 })],
+      ['countEnrolled', () => s.countEnrolled!()],
       ['removeFactor', () => s.removeFactor(u, 'f1')],
       ['deleteUser', () => s.deleteUser(u)],
       ['purgeExpired', () => s.purgeExpired(0)],
@@ -125,7 +132,7 @@ describe.skipIf(pgUrl === '')(`Postgres adapter on PostgreSQL${skipReason ? ` ($
     await Promise.all(stores.map((s) => s.migrate()));
     await stores[0]!.migrate();
     const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name LIKE $1`, [`${p}%`]);
-    expect(rows[0]?.n).toBe(5);
+    expect(rows[0]?.n).toBe(6);
   });
 
   test('the SQL of postgresSchemaSql creates the tables that the store uses', async () => {
@@ -171,7 +178,7 @@ describe('createPostgresStore options', () => {
   });
   test('the store has the v2 manifest and its own methods', () => {
     const s = createPostgresStore(client);
-    expect(s.supports).toEqual({ oneTime: true });
+    expect(s.supports).toEqual({ oneTime: true, devices: true, listing: true });
     expect(typeof s.migrate).toBe('function');
     expect(typeof s.purgeExpired).toBe('function');
   });

@@ -452,7 +452,7 @@ export function redisStoreSuite(title: string, connect: Connect, opts: { cluster
     });
 
     test('the client is detected by shape; bad options are INVALID_CONFIG', async () => {
-      expect(store.supports).toEqual({ oneTime: true });
+      expect(store.supports).toEqual({ oneTime: true, devices: true, listing: false });
       expect(store.keyPrefix).toBe(prefix);
       for (const bad of [
         () => createRedisStore({} as never),
