@@ -142,6 +142,9 @@ export type MfaEvent =
   | (EventBase & { type: 'recovery.used'; remaining: number })
   | (EventBase & { type: 'recovery.low'; remaining: number })
   | (EventBase & { type: 'recovery.regenerated' })
+  | (EventBase & { type: 'device.trusted'; deviceId: string })
+  | (EventBase & { type: 'device.revoked'; deviceId: string })
+  | (EventBase & { type: 'device.revoked'; all: true })
   | (EventBase & { type: 'mfa.disabled' })
   | (EventBase & { type: 'mfa.reset'; actor: string; reason: string });
 
@@ -264,6 +267,53 @@ export interface MfaStatus {
 
 /** A warning of {@link MfaStatus}. */
 export type MfaWarning = 'recovery-codes-low' | 'failed-attempts' | 'weak-secret';
+
+/** Options of {@link Mfa.rememberDevice}. */
+export interface RememberDeviceOptions {
+  /** What the user will recognise it by, 1–64 characters ("Firefox on Linux"). */
+  label: string;
+  /** How long it is trusted, 1 min – 400 days. @default 30 days */
+  ttlMs?: number | undefined;
+}
+
+/** Result of {@link Mfa.rememberDevice}. */
+export interface RememberDeviceResult {
+  /** 256 random bits (base64url) for an HttpOnly, Secure, SameSite cookie; only its digest is stored. Never log it. */
+  token: string;
+  /** The device's id in `listDevices` (a digest, not the token). */
+  deviceId: string;
+  expiresAt: number;
+}
+
+/** Result of {@link Mfa.checkDevice}: `ok` means the second factor may be skipped. */
+export type CheckDeviceResult = { ok: true; deviceId: string; expiresAt: number } | { ok: false; reason: 'malformed' | 'expired' };
+
+/** A trusted device as the settings page lists it: never its token. */
+export interface DeviceInfo {
+  id: string;
+  label: string;
+  createdAt: number;
+  /** When it last skipped the second factor. */
+  lastSeenAt: number | null;
+  expiresAt: number;
+}
+
+/** A user in the administrator's enrolment view. */
+export interface EnrolledUserInfo {
+  userId: string;
+  /** Active authenticators. */
+  factors: number;
+  kinds: string[];
+  lastUsedAt: number | null;
+  /** Too many consecutive failures: only a reset helps. */
+  suspended: boolean;
+}
+
+/** Result of {@link Mfa.listEnrolled}: pass `cursor` back for the next page; `null` at the end. */
+export interface ListEnrolledResult {
+  users: EnrolledUserInfo[];
+  cursor: string | null;
+}
 
 /** Result of {@link Mfa.createChallenge}. */
 export interface CreateChallengeResult {
@@ -446,6 +496,81 @@ export interface Mfa {
    * if (s.mustEnroll) return res.redirect('/settings/2fa');
    */
   status(userId: string): Promise<MfaStatus>;
+  /**
+   * "Trust this browser": a token for the host's cookie that lets `checkDevice`
+   * skip the second factor until it expires or is revoked. Call it after a
+   * successful second factor only.
+   * @param userId - the user who just signed in with a second factor
+   * @param opts - `label`, `ttlMs` (30 days by default)
+   * @returns `{ token, deviceId, expiresAt }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` on a store without `supports.devices`
+   * @throws {TypeError|RangeError} on a bad label or ttlMs
+   * @example
+   * const { token, expiresAt } = await mfa.rememberDevice(user.id, { label: 'Firefox on Linux' });
+   * setCookie(c, 'mfa_device', token, { httpOnly: true, secure: true, sameSite: 'Lax', expires: new Date(expiresAt) });
+   */
+  rememberDevice(userId: string, opts: RememberDeviceOptions): Promise<RememberDeviceResult>;
+  /**
+   * Whether a device token from the cookie lets this user skip the second
+   * factor. An unknown, expired or revoked token is `expired` and costs no
+   * attempt (256 bits cannot be guessed); a malformed one is answered without
+   * a store call. A token never works for another user.
+   * @param userId - the user whose password was just checked
+   * @param token - the cookie's value (any value; never throws on it)
+   * @returns `{ ok: true, deviceId, expiresAt }` or `{ ok: false, reason }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` on a store without `supports.devices`
+   * @example
+   * if ((await mfa.checkDevice(user.id, getCookie(c, 'mfa_device'))).ok) return signIn(user);
+   */
+  checkDevice(userId: string, token: unknown): Promise<CheckDeviceResult>;
+  /**
+   * The user's trusted devices (never a token), oldest first.
+   * @param userId - the host's user id
+   * @returns the devices still trusted
+   * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` on a store without `supports.devices`
+   * @example
+   * const devices = await mfa.listDevices(user.id);
+   */
+  listDevices(userId: string): Promise<DeviceInfo[]>;
+  /**
+   * Stops trusting one device.
+   * @param userId - the host's user id
+   * @param deviceId - from `listDevices`
+   * @returns whether it was trusted
+   * @throws {MfaError} `STORE_UNAVAILABLE`; {@link TypeError} on a bad id
+   * @example
+   * await mfa.revokeDevice(user.id, deviceId);
+   */
+  revokeDevice(userId: string, deviceId: string): Promise<boolean>;
+  /**
+   * Stops trusting every device of the user: call it on a password change.
+   * `disable`, `reset` and removing the last authenticator do it too.
+   * @param userId - the host's user id
+   * @returns how many devices there were
+   * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` on a store without `supports.devices`
+   * @example
+   * await mfa.revokeAllDevices(user.id); // after a password change
+   */
+  revokeAllDevices(userId: string): Promise<number>;
+  /**
+   * The administrator's view for "require MFA for everyone": users with an
+   * active authenticator, in pages ordered by user id. With the host's own user
+   * list it answers who has not enrolled yet.
+   * @param opts - `cursor` from the previous page (or `null`), `limit` 1–1000 (100 by default)
+   * @returns `{ users, cursor }`
+   * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` on a store without `supports.listing`
+   * @example
+   * for (let cursor = null; ; ) { const page = await mfa.listEnrolled({ cursor }); …; if ((cursor = page.cursor) === null) break; }
+   */
+  listEnrolled(opts?: { cursor?: string | null | undefined; limit?: number | undefined }): Promise<ListEnrolledResult>;
+  /**
+   * How many users have an active authenticator.
+   * @returns the count
+   * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` on a store without `supports.listing`
+   * @example
+   * const enrolled = await mfa.countEnrolled();
+   */
+  countEnrolled(): Promise<number>;
   /**
    * Starts a pending second-factor step for an API: after the password, hand
    * the client a token; it comes back with a code to {@link Mfa.verifyChallenge}.

@@ -69,6 +69,8 @@ describe('events', () => {
       'recovery.used': ['remaining'],
       'recovery.low': ['remaining'],
       'recovery.regenerated': [],
+      'device.trusted': ['deviceId'],
+      'device.revoked': ['deviceId', 'all'],
       'mfa.disabled': [],
       'mfa.reset': ['actor', 'reason'],
     };

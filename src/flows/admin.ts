@@ -1,13 +1,14 @@
 // Changes to a user's factors from the settings page and by an administrator.
 import { MfaError } from '../errors.js';
-import { describe } from '../internal/assert.js';
+import { assertInteger, describe } from '../internal/assert.js';
 import { assertFactorId, assertLabel, assertUserId } from '../internal/ids.js';
 import type { Mfa } from '../types.js';
 import type { ResolvedConfig } from './config.js';
 import { newRecoveryCodes } from './factors/recovery.js';
+import { requireCapability } from './store.js';
 
 /** renameFactor, removeFactor, regenerateRecoveryCodes, disable and reset of {@link Mfa}. */
-export function adminFlows(cfg: ResolvedConfig): Pick<Mfa, 'renameFactor' | 'removeFactor' | 'regenerateRecoveryCodes' | 'disable' | 'reset'> {
+export function adminFlows(cfg: ResolvedConfig): Pick<Mfa, 'renameFactor' | 'removeFactor' | 'regenerateRecoveryCodes' | 'disable' | 'reset' | 'listEnrolled' | 'countEnrolled'> {
   const { store, emit } = cfg;
   return {
     async renameFactor(userId, factorId, label) {
@@ -44,6 +45,22 @@ export function adminFlows(cfg: ResolvedConfig): Pick<Mfa, 'renameFactor' | 'rem
       if (existed) emit(() => ({ type: 'mfa.disabled', userId, at: now }));
       return existed;
     },
+
+    async listEnrolled(opts = {}) {
+      if (typeof opts !== 'object' || opts === null) throw new TypeError(`options must be an object { cursor?, limit? }, got ${describe(opts)}`);
+      const cursor = opts.cursor ?? null;
+      if (cursor !== null) assertUserId(cursor);
+      const limit = opts.limit ?? 100;
+      assertInteger(limit, 'limit', 1, 1000);
+      const page = await requireCapability(store, 'listing', 'listEnrolled').listEnrolled({ cursor, limit });
+      const { suspendAfter } = cfg.schedule;
+      return {
+        users: page.users.map((u) => ({ userId: u.userId, factors: u.factors, kinds: u.kinds, lastUsedAt: u.lastUsedAt, suspended: u.failures >= suspendAfter })),
+        cursor: page.cursor,
+      };
+    },
+
+    countEnrolled: () => requireCapability(store, 'listing', 'countEnrolled').countEnrolled(),
 
     async reset(userId, opts) {
       assertUserId(userId);

@@ -8,7 +8,7 @@ import type { ResolvedConfig } from './config.js';
 import { digest } from './digest.js';
 import { toBase64Url } from './secrets.js';
 import { isSignInAnswer, type SignIn } from './sign-in.js';
-import { requireOneTime } from './store.js';
+import { requireCapability } from './store.js';
 
 const CHALLENGE_TTL_MS = 300_000;
 const CHALLENGE_ATTEMPTS = 5;
@@ -20,7 +20,7 @@ export function challengeFlows(cfg: ResolvedConfig, signIn: SignIn): Pick<Mfa, '
   return {
     async createChallenge(userId) {
       assertUserId(userId);
-      const store = requireOneTime(cfg.store, 'createChallenge');
+      const store = requireCapability(cfg.store, 'oneTime', 'createChallenge');
       const now = cfg.clock();
       const bytes = new Uint8Array(32);
       fillRandom(bytes, cfg.random);
@@ -32,7 +32,7 @@ export function challengeFlows(cfg: ResolvedConfig, signIn: SignIn): Pick<Mfa, '
     },
 
     async verifyChallenge(token, code) {
-      const store = requireOneTime(cfg.store, 'verifyChallenge');
+      const store = requireCapability(cfg.store, 'oneTime', 'verifyChallenge');
       const now = cfg.clock();
       if (typeof token !== 'string' || !TOKEN_SHAPE.test(token) || !isSignInAnswer(cfg, code)) return { ok: false, reason: 'malformed' };
       const id = challengeId(token);

@@ -6,6 +6,7 @@ import { resolveConfig } from './config.js';
 import { enrollmentFlows } from './enrollment.js';
 import { codeFlows } from './factors/oob-code.js';
 import { createVerifierCache } from './factors/totp.js';
+import { deviceFlows } from './devices.js';
 import { createSignIn } from './sign-in.js';
 import { statusFlows } from './status.js';
 
@@ -53,6 +54,7 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
     },
     ...statusFlows(cfg),
     ...adminFlows(cfg),
+    ...deviceFlows(cfg),
     ...challengeFlows(cfg, signIn),
     ...codeFlows(cfg),
   });

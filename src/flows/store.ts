@@ -1,9 +1,13 @@
 import { MfaError } from '../errors.js';
 import { storeWith } from '../store/define.js';
-import type { MfaStore, OneTimeStore, StoreImplementation } from '../store/types.js';
+import type { DeviceStore, ListingStore, MfaStore, OneTimeStore, StoreImplementation } from '../store/types.js';
 
-/** The store as the flows call it: every method's failure is `STORE_UNAVAILABLE`. */
-export type FlowStore = Omit<MfaStore, keyof OneTimeStore> & { readonly oneTime: OneTimeStore | null };
+/** The store as the flows call it: every method's failure is `STORE_UNAVAILABLE`; optional capabilities apart, `null` when unsupported. */
+export type FlowStore = Omit<MfaStore, keyof OneTimeStore | keyof DeviceStore | keyof ListingStore> & {
+  readonly oneTime: OneTimeStore | null;
+  readonly devices: DeviceStore | null;
+  readonly listing: ListingStore | null;
+};
 
 // SQLSTATE 42P01 (PostgreSQL), ER_NO_SUCH_TABLE 1146 (MySQL/MariaDB), and the drivers' texts.
 const MISSING_TABLE = /\b(42P01|ER_NO_SUCH_TABLE|no such table)\b|relation "[^"]{1,200}" does not exist|Table '[^']{1,200}' doesn't exist/;
@@ -16,11 +20,19 @@ const MISSING_TABLE = /\b(42P01|ER_NO_SUCH_TABLE|no such table)\b|relation "[^"]
  * happens in the same step.
  */
 export function wrapStore(given: MfaStore | StoreImplementation): FlowStore {
-  const { putCode, beginCodeAttempt, acceptCode, deleteCode, putChallenge, spendChallenge, deleteChallenge, ...required } = storeWith(given, unavailable);
-  const oneTime = required.supports.oneTime
-    ? ({ putCode, beginCodeAttempt, acceptCode, deleteCode, putChallenge, spendChallenge, deleteChallenge } as OneTimeStore)
-    : null;
-  return Object.freeze({ ...required, oneTime });
+  const {
+    putCode, beginCodeAttempt, acceptCode, deleteCode, putChallenge, spendChallenge, deleteChallenge,
+    putDevice, touchDevice, listDevices, revokeDevice, revokeAllDevices,
+    listEnrolled, countEnrolled,
+    ...required
+  } = storeWith(given, unavailable);
+  const { supports } = required;
+  return Object.freeze({
+    ...required,
+    oneTime: supports.oneTime ? ({ putCode, beginCodeAttempt, acceptCode, deleteCode, putChallenge, spendChallenge, deleteChallenge } as OneTimeStore) : null,
+    devices: supports.devices ? ({ putDevice, touchDevice, listDevices, revokeDevice, revokeAllDevices } as DeviceStore) : null,
+    listing: supports.listing ? ({ listEnrolled, countEnrolled } as ListingStore) : null,
+  });
 }
 
 function unavailable(method: string, cause: unknown): MfaError {
@@ -29,8 +41,9 @@ function unavailable(method: string, cause: unknown): MfaError {
   return new MfaError('STORE_UNAVAILABLE', `store.${method} failed${hint}`, { cause });
 }
 
-/** The store's one-time records, or `INVALID_CONFIG` naming the flow that needs them. */
-export function requireOneTime(store: FlowStore, flow: string): OneTimeStore {
-  if (store.oneTime === null) throw new MfaError('INVALID_CONFIG', `${flow} needs a store with one-time records (supports.oneTime)`);
-  return store.oneTime;
+/** An optional capability of the store, or `INVALID_CONFIG` naming the flow that needs it. */
+export function requireCapability<K extends 'oneTime' | 'devices' | 'listing'>(store: FlowStore, capability: K, flow: string): NonNullable<FlowStore[K]> {
+  const c = store[capability];
+  if (c === null) throw new MfaError('INVALID_CONFIG', `${flow} needs a store with supports.${capability}`);
+  return c as NonNullable<FlowStore[K]>;
 }

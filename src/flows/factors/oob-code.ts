@@ -10,7 +10,7 @@ import type { Mfa, SendCodeOptions, VerifyCodeResult } from '../../types.js';
 import { MISMATCH, runAttempt, type AttemptKind } from '../attempt.js';
 import type { ResolvedConfig } from '../config.js';
 import { digest } from '../digest.js';
-import { requireOneTime } from '../store.js';
+import { requireCapability } from '../store.js';
 
 const CODE_DIGITS = 6;
 const CODE_TTL_MS = 300_000;
@@ -48,7 +48,7 @@ export function codeFlows(cfg: ResolvedConfig): { sendCode: Mfa['sendCode']; ver
     async sendCode(userId, opts) {
       assertUserId(userId);
       const { purpose, destination, send } = assertCodeOptions(opts, true);
-      const store = requireOneTime(cfg.store, 'sendCode');
+      const store = requireCapability(cfg.store, 'oneTime', 'sendCode');
       const now = cfg.clock();
       const code = randomString(CODE_DIGITS, '0123456789', cfg.random);
       const id = codeId(cfg, userId, purpose, destination);
@@ -69,7 +69,7 @@ export function codeFlows(cfg: ResolvedConfig): { sendCode: Mfa['sendCode']; ver
     async verifyCode(userId, opts) {
       assertUserId(userId);
       const { purpose, destination } = assertCodeOptions(opts, false);
-      const store = requireOneTime(cfg.store, 'verifyCode');
+      const store = requireCapability(cfg.store, 'oneTime', 'verifyCode');
       const now = cfg.clock();
       const value = parseToken(opts.code, CODE_DIGITS);
       if (value < 0) return { ok: false, reason: 'malformed' };
