@@ -7,6 +7,7 @@ const shared: Options = {
   entry: {
     index: 'src/index.ts',
     qr: 'src/qr.ts',
+    algorithms: 'src/algorithms.ts',
     testing: 'src/testing/index.ts',
     postgres: 'src/adapters/postgres.ts',
     redis: 'src/adapters/redis.ts',

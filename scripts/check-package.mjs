@@ -76,7 +76,7 @@ try {
     }
   });
 
-  const entries = ['mfakit', 'mfakit/qr', 'mfakit/testing', 'mfakit/postgres', 'mfakit/redis'];
+  const entries = ['mfakit', 'mfakit/qr', 'mfakit/testing', 'mfakit/postgres', 'mfakit/redis', 'mfakit/algorithms'];
   const check = `
     const [core, qr] = mods;
     const key = new TextEncoder().encode('12345678901234567890');
@@ -85,7 +85,11 @@ try {
     if (core.generateTotp(key, { now: 20000000000000, digits: 8 }) !== '65353130') throw new Error('wrong TOTP after 2038');
     if (!core.isMfaError(new core.MfaError('INVALID_URI', 'x'))) throw new Error('isMfaError');
     if (!qr.qrSvg('otpauth://totp/a?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ').startsWith('<svg')) throw new Error('qrSvg');
-    console.log(mods.length + ' entry points loaded; RFC 6238 vectors and qrSvg OK');`;
+    // The extra algorithms from their own entry, registered with the core of the same build
+    // (the code is node:crypto's HMAC-SHA3-512 of the RFC key at counter 1, truncated per RFC 4226 §5.3).
+    core.registerAlgorithms(...mods[5].extraAlgorithms);
+    if (core.generateHotp(key, 1, { algorithm: 'SHA3-512' }) !== '625483') throw new Error('SHA3-512');
+    console.log(mods.length + ' entry points loaded; RFC 6238 vectors, qrSvg and registerAlgorithms OK');`;
 
   step('require() every entry point (CJS build, without require(esm))', () => {
     const code = `const mods = ${JSON.stringify(entries)}.map((e) => require(e));

@@ -1,3 +1,4 @@
+export { registerAlgorithms } from './core/algorithm.js';
 export { constantTimeEqual } from './core/compare.js';
 export { parseMigrationUri, type MigrationExport } from './core/migration.js';
 export { generateHotp, verifyHotp, type HotpVerifyResult, type VerifyHotpOptions } from './core/hotp.js';
@@ -31,7 +32,7 @@ export {
   type OtpauthUriParams,
 } from './core/uri.js';
 export { isMfaError, MfaError, type MfaErrorCode } from './errors.js';
-export type { Algorithm } from './internal/hmac.js';
+export type { Algorithm, ExtraAlgorithm, FastAlgorithm, OtpAlgorithm } from './internal/hmac.js';
 export type { OtpOptions, TimeStepOptions } from './internal/options.js';
 export type { RandomSource } from './internal/random.js';
 export { httpStatusFor, type HttpAnswer } from './flows/http.js';

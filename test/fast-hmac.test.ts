@@ -7,7 +7,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeSecret, encodeSecret, generateHotp, generateTotp, verifyHotp, verifyTotp } from '../src/index.js';
-import { createOtpMac, dynamicTruncate, type Algorithm } from '../src/internal/hmac.js';
+import { createOtpMac, dynamicTruncate, type FastAlgorithm as Algorithm } from '../src/internal/hmac.js';
 import { SHA1_W } from '../src/internal/sha1.js';
 import { SHA256_W, SHA512_W } from '../src/internal/sha2.js';
 

@@ -1,7 +1,7 @@
 import { MfaError } from '../errors.js';
 import { assertInteger, assertOptions, assertString, describe } from '../internal/assert.js';
 import type { Algorithm } from '../internal/hmac.js';
-import { algorithmFromName, ALGORITHMS, assertCounter, MAX_COUNTER, resolveOtp } from '../internal/options.js';
+import { algorithmFromName, ALGORITHMS, assertCounter, isAlgorithmName, MAX_COUNTER, resolveOtp } from '../internal/options.js';
 import { decodeSecret, encodeSecret, isWeakSecretLength, secretBytes, type Secret } from './secret.js';
 
 /** Parameters of {@link buildOtpauthUri}. */
@@ -73,7 +73,7 @@ export function buildOtpauthUri(params: OtpauthUriParams): string {
   if (params === undefined) throw new TypeError('params must be an object, got undefined');
   const type = params.type ?? 'totp';
   if (type !== 'totp' && type !== 'hotp') throw new TypeError(`type must be 'totp' or 'hotp', got ${describe(type)}`);
-  const { algorithm, digits } = resolveOtp(params);
+  const { algorithm, digits } = resolveOtp(params, isAlgorithmName);
   assertLabelPart(params.account, 'account');
   if (params.issuer !== undefined) assertLabelPart(params.issuer, 'issuer');
   const secret = encodeSecret(secretBytes(params.secret));

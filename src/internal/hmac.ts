@@ -1,8 +1,29 @@
+import { describe } from './assert.js';
 import { SHA1_IV, SHA1_W, sha1Compress } from './sha1.js';
 import { SHA256_IV, SHA256_W, sha256Compress, SHA512_IV, SHA512_W, sha512Compress } from './sha2.js';
 
-/** HMAC hash functions of RFC 6238 §1.2. */
-export type Algorithm = 'SHA1' | 'SHA256' | 'SHA512';
+/** HMAC hash functions with built-in kernels: those of RFC 6238 §1.2. */
+export type FastAlgorithm = 'SHA1' | 'SHA256' | 'SHA512';
+
+/**
+ * Hash functions computed through @noble/hashes once registered from
+ * `mfakit/algorithms` (see {@link registerAlgorithms}): what otpauth offers;
+ * authenticator apps rarely do.
+ */
+export type ExtraAlgorithm = 'SHA224' | 'SHA384' | 'SHA3-256' | 'SHA3-512';
+
+/** Every HMAC hash mfakit knows by name. */
+export type Algorithm = FastAlgorithm | ExtraAlgorithm;
+
+/**
+ * An extra hash function, as `mfakit/algorithms` exports it; pass it to
+ * {@link registerAlgorithms}. Its shape is not a public protocol.
+ */
+export interface OtpAlgorithm {
+  readonly name: ExtraAlgorithm;
+  /** @internal Keys an HMAC once, as {@link createOtpMac} does for the built-in kernels. */
+  readonly createMac: (key: Uint8Array) => OtpMac;
+}
 
 /**
  * Computes the RFC 4226 §5.3 dynamic truncation of HMAC(key, counter) for
@@ -32,7 +53,7 @@ interface Kernel {
   compress(src: Int32Array, si: number, dst: Int32Array, di: number): void;
 }
 
-const KERNELS: Record<Algorithm, Kernel> = {
+const KERNELS: Record<FastAlgorithm, Kernel> = {
   SHA1: { w: SHA1_W, blockWords: 16, stateWords: 5, iv: SHA1_IV, compress: sha1Compress },
   SHA256: { w: SHA256_W, blockWords: 16, stateWords: 8, iv: SHA256_IV, compress: sha256Compress },
   SHA512: { w: SHA512_W, blockWords: 32, stateWords: 16, iv: SHA512_IV, compress: sha512Compress },
@@ -170,9 +191,36 @@ function hashLong(k: Kernel, data: Uint8Array): Int32Array {
  * mac.destroy();
  */
 export function createOtpMac(algorithm: Algorithm, key: Uint8Array): OtpMac {
-  return new KeyedMac(KERNELS[algorithm], key);
+  if (Object.hasOwn(KERNELS, algorithm)) return new KeyedMac(KERNELS[algorithm as FastAlgorithm], key);
+  const extra = EXTRA.get(algorithm);
+  if (extra === undefined) throw algorithmError(algorithm);
+  return extra.createMac(key);
 }
 
+// Filled only by registerAlgorithms(): the extra hashes stay out of a bundle that never asks for them.
+const EXTRA = /* @__PURE__ */ new Map<unknown, OtpAlgorithm>();
+
+/** Records an extra algorithm for every later computation; see `registerAlgorithms`. */
+export function registerMac(algorithm: OtpAlgorithm): void {
+  EXTRA.set(algorithm.name, algorithm);
+}
+
+/** True when codes can be computed with `algorithm`: a built-in kernel or a registered extra. */
+export const canCompute = (algorithm: unknown): algorithm is Algorithm =>
+  Object.hasOwn(KERNELS, algorithm as PropertyKey) || EXTRA.has(algorithm);
+
+/**
+ * The error for an algorithm we cannot compute with. The names of the extras
+ * are spelled here, not listed, so that they cost the fast path a few bytes.
+ */
+export function algorithmError(algorithm: unknown): TypeError {
+  if (typeof algorithm === 'string' && /^SHA(224|384|3-256|3-512)$/.test(algorithm)) {
+    const id = algorithm.replace('-', '_');
+    return new TypeError(`algorithm ${algorithm} is not registered: import { ${id} } from 'mfakit/algorithms' and call registerAlgorithms(${id}) once`);
+  }
+  const got = typeof algorithm === 'string' ? JSON.stringify(algorithm) : describe(algorithm);
+  return new TypeError(`algorithm must be SHA1, SHA256, SHA512, or SHA224, SHA384, SHA3-256, SHA3-512 once registered, got ${got}`);
+}
 /**
  * RFC 4226 §5.3 on a digest as bytes: 31 bits starting at the offset given by
  * the low nibble of the last byte. The fast path reads the same bits from the

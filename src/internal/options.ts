@@ -1,5 +1,5 @@
 import { assertFinite, assertInteger, assertOptions, describe } from './assert.js';
-import type { Algorithm } from './hmac.js';
+import { algorithmError, canCompute, type Algorithm } from './hmac.js';
 
 /** Options shared by HOTP and TOTP. */
 export interface OtpOptions {
@@ -22,7 +22,7 @@ export interface ResolvedOtp {
   digits: number;
 }
 
-export const ALGORITHMS: readonly Algorithm[] = ['SHA1', 'SHA256', 'SHA512'];
+export const ALGORITHMS: readonly Algorithm[] = ['SHA1', 'SHA256', 'SHA512', 'SHA224', 'SHA384', 'SHA3-256', 'SHA3-512'];
 
 /**
  * Reads an algorithm name as URIs and people spell it: any case, with or
@@ -35,12 +35,19 @@ export function algorithmFromName(text: string): Algorithm | undefined {
 }
 export const MAX_WINDOW = 10;
 
-export function resolveOtp(opts: OtpOptions | undefined): ResolvedOtp {
+/** True when `algorithm` is one of the seven names, whether or not it can be computed with yet. */
+export const isAlgorithmName = (algorithm: unknown): algorithm is Algorithm => ALGORITHMS.includes(algorithm as Algorithm);
+
+/**
+ * Checks `algorithm` and `digits`. By default the algorithm must be one codes
+ * can be computed with (an extra one registered), so the mistake shows where
+ * the options are given; building a URI only writes the name and passes
+ * {@link isAlgorithmName}.
+ */
+export function resolveOtp(opts: OtpOptions | undefined, known: (algorithm: unknown) => boolean = canCompute): ResolvedOtp {
   assertOptions(opts);
   const algorithm = opts?.algorithm ?? 'SHA1';
-  if (!ALGORITHMS.includes(algorithm)) {
-    throw new TypeError(`algorithm must be one of ${ALGORITHMS.join(', ')}, got ${typeof algorithm === 'string' ? JSON.stringify(algorithm) : describe(algorithm)}`);
-  }
+  if (!known(algorithm)) throw algorithmError(algorithm);
   const digits = opts?.digits ?? 6;
   assertInteger(digits, 'digits', 6, 10);
   return { algorithm, digits };

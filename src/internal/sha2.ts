@@ -112,124 +112,37 @@ export function sha512Compress(src: Int32Array, si: number, dst: Int32Array, di:
   }
   let ah = src[si]!, al = src[si + 1]!, bh = src[si + 2]!, bl = src[si + 3]!, ch = src[si + 4]!, cl = src[si + 5]!, dh = src[si + 6]!, dl = src[si + 7]!;
   let eh = src[si + 8]!, el = src[si + 9]!, fh = src[si + 10]!, fl = src[si + 11]!, gh = src[si + 12]!, gl = src[si + 13]!, hh = src[si + 14]!, hl = src[si + 15]!;
-  // Eight rounds per iteration with the roles of a–h renamed instead of moved:
-  // the state stays in registers (measured about 20% faster than one round per iteration).
-  // Σ1(e) = ROTR14 ^ ROTR18 ^ ROTR41; Σ0(a) = ROTR28 ^ ROTR34 ^ ROTR39; Ch and Maj on each half.
-  // T1 is never carried on its own: new e = d + T1 and new a = T1 + Σ0 + Maj are each
-  // one sum of low halves with a single carry.
-  for (let i = 0; i < 160; i += 16) {
-    {
-      const S1h = ((eh >>> 14) | (el << 18)) ^ ((eh >>> 18) | (el << 14)) ^ ((el >>> 9) | (eh << 23));
-      const S1l = ((el >>> 14) | (eh << 18)) ^ ((el >>> 18) | (eh << 14)) ^ ((eh >>> 9) | (el << 23));
-      const t1l = (hl >>> 0) + (S1l >>> 0) + ((gl ^ (el & (fl ^ gl))) >>> 0) + (K512[i + 1]! >>> 0) + (w[i + 1]! >>> 0);
-      const t1h = (hh + S1h + (gh ^ (eh & (fh ^ gh))) + K512[i]! + w[i]!) | 0;
-      const S0h = ((ah >>> 28) | (al << 4)) ^ ((al >>> 2) | (ah << 30)) ^ ((al >>> 7) | (ah << 25));
-      const S0l = ((al >>> 28) | (ah << 4)) ^ ((ah >>> 2) | (al << 30)) ^ ((ah >>> 7) | (al << 25));
-      const eLo = t1l + (dl >>> 0);
-      dh = (t1h + dh + ((eLo * TWO_M32) | 0)) | 0;
-      dl = eLo | 0;
-      const aLo = t1l + (S0l >>> 0) + (((al & bl) | (cl & (al | bl))) >>> 0);
-      hh = (t1h + S0h + ((ah & bh) | (ch & (ah | bh))) + ((aLo * TWO_M32) | 0)) | 0;
-      hl = aLo | 0;
-    }
-    {
-      const S1h = ((dh >>> 14) | (dl << 18)) ^ ((dh >>> 18) | (dl << 14)) ^ ((dl >>> 9) | (dh << 23));
-      const S1l = ((dl >>> 14) | (dh << 18)) ^ ((dl >>> 18) | (dh << 14)) ^ ((dh >>> 9) | (dl << 23));
-      const t1l = (gl >>> 0) + (S1l >>> 0) + ((fl ^ (dl & (el ^ fl))) >>> 0) + (K512[i + 3]! >>> 0) + (w[i + 3]! >>> 0);
-      const t1h = (gh + S1h + (fh ^ (dh & (eh ^ fh))) + K512[i + 2]! + w[i + 2]!) | 0;
-      const S0h = ((hh >>> 28) | (hl << 4)) ^ ((hl >>> 2) | (hh << 30)) ^ ((hl >>> 7) | (hh << 25));
-      const S0l = ((hl >>> 28) | (hh << 4)) ^ ((hh >>> 2) | (hl << 30)) ^ ((hh >>> 7) | (hl << 25));
-      const eLo = t1l + (cl >>> 0);
-      ch = (t1h + ch + ((eLo * TWO_M32) | 0)) | 0;
-      cl = eLo | 0;
-      const aLo = t1l + (S0l >>> 0) + (((hl & al) | (bl & (hl | al))) >>> 0);
-      gh = (t1h + S0h + ((hh & ah) | (bh & (hh | ah))) + ((aLo * TWO_M32) | 0)) | 0;
-      gl = aLo | 0;
-    }
-    {
-      const S1h = ((ch >>> 14) | (cl << 18)) ^ ((ch >>> 18) | (cl << 14)) ^ ((cl >>> 9) | (ch << 23));
-      const S1l = ((cl >>> 14) | (ch << 18)) ^ ((cl >>> 18) | (ch << 14)) ^ ((ch >>> 9) | (cl << 23));
-      const t1l = (fl >>> 0) + (S1l >>> 0) + ((el ^ (cl & (dl ^ el))) >>> 0) + (K512[i + 5]! >>> 0) + (w[i + 5]! >>> 0);
-      const t1h = (fh + S1h + (eh ^ (ch & (dh ^ eh))) + K512[i + 4]! + w[i + 4]!) | 0;
-      const S0h = ((gh >>> 28) | (gl << 4)) ^ ((gl >>> 2) | (gh << 30)) ^ ((gl >>> 7) | (gh << 25));
-      const S0l = ((gl >>> 28) | (gh << 4)) ^ ((gh >>> 2) | (gl << 30)) ^ ((gh >>> 7) | (gl << 25));
-      const eLo = t1l + (bl >>> 0);
-      bh = (t1h + bh + ((eLo * TWO_M32) | 0)) | 0;
-      bl = eLo | 0;
-      const aLo = t1l + (S0l >>> 0) + (((gl & hl) | (al & (gl | hl))) >>> 0);
-      fh = (t1h + S0h + ((gh & hh) | (ah & (gh | hh))) + ((aLo * TWO_M32) | 0)) | 0;
-      fl = aLo | 0;
-    }
-    {
-      const S1h = ((bh >>> 14) | (bl << 18)) ^ ((bh >>> 18) | (bl << 14)) ^ ((bl >>> 9) | (bh << 23));
-      const S1l = ((bl >>> 14) | (bh << 18)) ^ ((bl >>> 18) | (bh << 14)) ^ ((bh >>> 9) | (bl << 23));
-      const t1l = (el >>> 0) + (S1l >>> 0) + ((dl ^ (bl & (cl ^ dl))) >>> 0) + (K512[i + 7]! >>> 0) + (w[i + 7]! >>> 0);
-      const t1h = (eh + S1h + (dh ^ (bh & (ch ^ dh))) + K512[i + 6]! + w[i + 6]!) | 0;
-      const S0h = ((fh >>> 28) | (fl << 4)) ^ ((fl >>> 2) | (fh << 30)) ^ ((fl >>> 7) | (fh << 25));
-      const S0l = ((fl >>> 28) | (fh << 4)) ^ ((fh >>> 2) | (fl << 30)) ^ ((fh >>> 7) | (fl << 25));
-      const eLo = t1l + (al >>> 0);
-      ah = (t1h + ah + ((eLo * TWO_M32) | 0)) | 0;
-      al = eLo | 0;
-      const aLo = t1l + (S0l >>> 0) + (((fl & gl) | (hl & (fl | gl))) >>> 0);
-      eh = (t1h + S0h + ((fh & gh) | (hh & (fh | gh))) + ((aLo * TWO_M32) | 0)) | 0;
-      el = aLo | 0;
-    }
-    {
-      const S1h = ((ah >>> 14) | (al << 18)) ^ ((ah >>> 18) | (al << 14)) ^ ((al >>> 9) | (ah << 23));
-      const S1l = ((al >>> 14) | (ah << 18)) ^ ((al >>> 18) | (ah << 14)) ^ ((ah >>> 9) | (al << 23));
-      const t1l = (dl >>> 0) + (S1l >>> 0) + ((cl ^ (al & (bl ^ cl))) >>> 0) + (K512[i + 9]! >>> 0) + (w[i + 9]! >>> 0);
-      const t1h = (dh + S1h + (ch ^ (ah & (bh ^ ch))) + K512[i + 8]! + w[i + 8]!) | 0;
-      const S0h = ((eh >>> 28) | (el << 4)) ^ ((el >>> 2) | (eh << 30)) ^ ((el >>> 7) | (eh << 25));
-      const S0l = ((el >>> 28) | (eh << 4)) ^ ((eh >>> 2) | (el << 30)) ^ ((eh >>> 7) | (el << 25));
-      const eLo = t1l + (hl >>> 0);
-      hh = (t1h + hh + ((eLo * TWO_M32) | 0)) | 0;
-      hl = eLo | 0;
-      const aLo = t1l + (S0l >>> 0) + (((el & fl) | (gl & (el | fl))) >>> 0);
-      dh = (t1h + S0h + ((eh & fh) | (gh & (eh | fh))) + ((aLo * TWO_M32) | 0)) | 0;
-      dl = aLo | 0;
-    }
-    {
-      const S1h = ((hh >>> 14) | (hl << 18)) ^ ((hh >>> 18) | (hl << 14)) ^ ((hl >>> 9) | (hh << 23));
-      const S1l = ((hl >>> 14) | (hh << 18)) ^ ((hl >>> 18) | (hh << 14)) ^ ((hh >>> 9) | (hl << 23));
-      const t1l = (cl >>> 0) + (S1l >>> 0) + ((bl ^ (hl & (al ^ bl))) >>> 0) + (K512[i + 11]! >>> 0) + (w[i + 11]! >>> 0);
-      const t1h = (ch + S1h + (bh ^ (hh & (ah ^ bh))) + K512[i + 10]! + w[i + 10]!) | 0;
-      const S0h = ((dh >>> 28) | (dl << 4)) ^ ((dl >>> 2) | (dh << 30)) ^ ((dl >>> 7) | (dh << 25));
-      const S0l = ((dl >>> 28) | (dh << 4)) ^ ((dh >>> 2) | (dl << 30)) ^ ((dh >>> 7) | (dl << 25));
-      const eLo = t1l + (gl >>> 0);
-      gh = (t1h + gh + ((eLo * TWO_M32) | 0)) | 0;
-      gl = eLo | 0;
-      const aLo = t1l + (S0l >>> 0) + (((dl & el) | (fl & (dl | el))) >>> 0);
-      ch = (t1h + S0h + ((dh & eh) | (fh & (dh | eh))) + ((aLo * TWO_M32) | 0)) | 0;
-      cl = aLo | 0;
-    }
-    {
-      const S1h = ((gh >>> 14) | (gl << 18)) ^ ((gh >>> 18) | (gl << 14)) ^ ((gl >>> 9) | (gh << 23));
-      const S1l = ((gl >>> 14) | (gh << 18)) ^ ((gl >>> 18) | (gh << 14)) ^ ((gh >>> 9) | (gl << 23));
-      const t1l = (bl >>> 0) + (S1l >>> 0) + ((al ^ (gl & (hl ^ al))) >>> 0) + (K512[i + 13]! >>> 0) + (w[i + 13]! >>> 0);
-      const t1h = (bh + S1h + (ah ^ (gh & (hh ^ ah))) + K512[i + 12]! + w[i + 12]!) | 0;
-      const S0h = ((ch >>> 28) | (cl << 4)) ^ ((cl >>> 2) | (ch << 30)) ^ ((cl >>> 7) | (ch << 25));
-      const S0l = ((cl >>> 28) | (ch << 4)) ^ ((ch >>> 2) | (cl << 30)) ^ ((ch >>> 7) | (cl << 25));
-      const eLo = t1l + (fl >>> 0);
-      fh = (t1h + fh + ((eLo * TWO_M32) | 0)) | 0;
-      fl = eLo | 0;
-      const aLo = t1l + (S0l >>> 0) + (((cl & dl) | (el & (cl | dl))) >>> 0);
-      bh = (t1h + S0h + ((ch & dh) | (eh & (ch | dh))) + ((aLo * TWO_M32) | 0)) | 0;
-      bl = aLo | 0;
-    }
-    {
-      const S1h = ((fh >>> 14) | (fl << 18)) ^ ((fh >>> 18) | (fl << 14)) ^ ((fl >>> 9) | (fh << 23));
-      const S1l = ((fl >>> 14) | (fh << 18)) ^ ((fl >>> 18) | (fh << 14)) ^ ((fh >>> 9) | (fl << 23));
-      const t1l = (al >>> 0) + (S1l >>> 0) + ((hl ^ (fl & (gl ^ hl))) >>> 0) + (K512[i + 15]! >>> 0) + (w[i + 15]! >>> 0);
-      const t1h = (ah + S1h + (hh ^ (fh & (gh ^ hh))) + K512[i + 14]! + w[i + 14]!) | 0;
-      const S0h = ((bh >>> 28) | (bl << 4)) ^ ((bl >>> 2) | (bh << 30)) ^ ((bl >>> 7) | (bh << 25));
-      const S0l = ((bl >>> 28) | (bh << 4)) ^ ((bh >>> 2) | (bl << 30)) ^ ((bh >>> 7) | (bl << 25));
-      const eLo = t1l + (el >>> 0);
-      eh = (t1h + eh + ((eLo * TWO_M32) | 0)) | 0;
-      el = eLo | 0;
-      const aLo = t1l + (S0l >>> 0) + (((bl & cl) | (dl & (bl | cl))) >>> 0);
-      ah = (t1h + S0h + ((bh & ch) | (dh & (bh | ch))) + ((aLo * TWO_M32) | 0)) | 0;
-      al = aLo | 0;
-    }
+  // One round per iteration, the state in locals. Σ1(e) = ROTR14 ^ ROTR18 ^ ROTR41;
+  // Σ0(a) = ROTR28 ^ ROTR34 ^ ROTR39; Ch and Maj on each half. T1 is never carried
+  // on its own: new e = d + T1 and new a = T1 + Σ0 + Maj are each one sum of low
+  // halves with a single carry. (Eight rounds per iteration with the roles renamed
+  // measured about 20% faster per compression, at some 1.4 KB of the gzipped
+  // verifyTotp bundle; SHA-512 is the least used of the three.)
+  for (let i = 0; i < 160; i += 2) {
+    const S1h = ((eh >>> 14) | (el << 18)) ^ ((eh >>> 18) | (el << 14)) ^ ((el >>> 9) | (eh << 23));
+    const S1l = ((el >>> 14) | (eh << 18)) ^ ((el >>> 18) | (eh << 14)) ^ ((eh >>> 9) | (el << 23));
+    const t1l = (hl >>> 0) + (S1l >>> 0) + ((gl ^ (el & (fl ^ gl))) >>> 0) + (K512[i + 1]! >>> 0) + (w[i + 1]! >>> 0);
+    const t1h = (hh + S1h + (gh ^ (eh & (fh ^ gh))) + K512[i]! + w[i]!) | 0;
+    const S0h = ((ah >>> 28) | (al << 4)) ^ ((al >>> 2) | (ah << 30)) ^ ((al >>> 7) | (ah << 25));
+    const S0l = ((al >>> 28) | (ah << 4)) ^ ((ah >>> 2) | (al << 30)) ^ ((ah >>> 7) | (al << 25));
+    const eLo = t1l + (dl >>> 0);
+    const aLo = t1l + (S0l >>> 0) + (((al & bl) | (cl & (al | bl))) >>> 0);
+    hh = gh;
+    hl = gl;
+    gh = fh;
+    gl = fl;
+    fh = eh;
+    fl = el;
+    eh = (t1h + dh + ((eLo * TWO_M32) | 0)) | 0;
+    el = eLo | 0;
+    dh = ch;
+    dl = cl;
+    ch = bh;
+    cl = bl;
+    bh = ah;
+    bl = al;
+    ah = (t1h + S0h + ((bh & ch) | (dh & (bh | ch))) + ((aLo * TWO_M32) | 0)) | 0;
+    al = aLo | 0;
   }
   add64(src, si, dst, di, ah, al);
   add64(src, si + 2, dst, di + 2, bh, bl);
