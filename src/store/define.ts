@@ -2,6 +2,7 @@ import { MfaError } from '../errors.js';
 import { assertInteger, describe } from '../internal/assert.js';
 import { assertDigest, assertFactorId, assertLabel, assertName, assertTime, assertUserId } from '../internal/ids.js';
 import type {
+  AttemptReservation,
   ChallengeRecord,
   CodeRecord,
   DeviceRecord,
@@ -163,7 +164,7 @@ function build(impl: StoreImplementation, fail: StoreFailure | undefined): MfaSt
       if (state !== 'active' && state !== 'pending') throw new TypeError(`state must be 'active' or 'pending', got ${describe(state)}`);
       assertTime(now, 'now');
       assertSchedule(schedule);
-      return invoke('beginAttempt', () => impl.beginAttempt(userId, state, now, schedule), (r) => ({ factors: r.factors.map(copyFactor), reservation: r.reservation === null ? null : { ...r.reservation } }));
+      return invoke('beginAttempt', () => impl.beginAttempt(userId, state, now, schedule), (r) => ({ factors: r.factors.map(copyFactor), reservation: copyReservation(r.reservation) }));
     }),
     refundAttempt: checked((userId, schedule) => {
       assertUserId(userId);
@@ -206,7 +207,7 @@ function oneTimeMethods(impl: Required<StoreImplementation>, invoke: Invoke): Re
       assertDigest(id, 'id');
       assertTime(now, 'now');
       assertSchedule(schedule);
-      return invoke('beginCodeAttempt', () => impl.beginCodeAttempt(userId, id, now, schedule), (r) => ({ code: r.code === null ? null : copyCode(r.code), reservation: r.reservation === null ? null : { ...r.reservation } }));
+      return invoke('beginCodeAttempt', () => impl.beginCodeAttempt(userId, id, now, schedule), (r) => ({ code: r.code === null ? null : copyCode(r.code), reservation: copyReservation(r.reservation) }));
     }),
     acceptCode: checked((userId, id, schedule) => {
       assertUserId(userId);
@@ -364,6 +365,10 @@ function copyFactor(f: FactorRecord): FactorRecord {
     lastUsedAt: f.lastUsedAt,
     meta: f.meta,
   };
+}
+
+function copyReservation(r: AttemptReservation | null): AttemptReservation | null {
+  return r === null ? null : { allowed: r.allowed, failures: r.failures, lockedUntil: r.lockedUntil, suspended: r.suspended };
 }
 
 function copyUser(u: UserRecord): UserRecord {
