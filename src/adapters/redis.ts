@@ -476,6 +476,22 @@ local function ttl(latest, now, keep)
 end
 `;
 
+// Stores one JSON record in a user's hash of expiring records (codes, devices),
+// sweeping the ones expired at `created`; the key lives as long as the latest one.
+const PUT_SWEEPING = `${TTL}
+local function put_sweeping(key, id, json, created, latest, keep)
+  local all = redis.call('HGETALL', key)
+  for i = 1, #all, 2 do
+    if all[i] ~= id then
+      local e = tonumber(cjson.decode(all[i + 1]).expiresAt)
+      if e <= created then redis.call('HDEL', key, all[i]) elseif e > latest then latest = e end
+    end
+  end
+  redis.call('HSET', key, id, json)
+  redis.call('PEXPIRE', key, ttl(latest, created, keep))
+end
+`;
+
 function script(text: string): Script {
   return { text, sha: bytesToHex(sha1(utf8ToBytes(text))) };
 }
@@ -622,23 +638,14 @@ return redis.call('SCARD', KEYS[1])`);
 
 // KEYS: codes. ARGV: id, json, createdAt, expiresAt, cooldownMs, keep → nil, or the blocking code's createdAt.
 // Codes that expired go when the next one is stored; the hash expires after its last code.
-const PUT_CODE = script(`${TTL}
+const PUT_CODE = script(`${PUT_SWEEPING}
 local created = tonumber(ARGV[3])
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
   local o = cjson.decode(old)
   if tonumber(o.expiresAt) > created and created - tonumber(o.createdAt) < tonumber(ARGV[5]) then return o.createdAt end
 end
-local latest = tonumber(ARGV[4])
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if all[i] ~= ARGV[1] then
-    local e = tonumber(cjson.decode(all[i + 1]).expiresAt)
-    if e <= created then redis.call('HDEL', KEYS[1], all[i]) elseif e > latest then latest = e end
-  end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl(latest, created, tonumber(ARGV[6])))
+put_sweeping(KEYS[1], ARGV[1], ARGV[2], created, tonumber(ARGV[4]), tonumber(ARGV[6]))
 return false`);
 
 // KEYS: codes, attempts. ARGV: id, now, locks, suspendAfter → {} or {allowed, failures, lockedUntil, suspended, json}
@@ -693,18 +700,8 @@ return {c[1], c[2], c[3], tostring(left)}`);
 
 // KEYS: devices. ARGV: id, json, createdAt, expiresAt, keep.
 // Devices that expired go when the next one is stored; the hash expires after its last device.
-const PUT_DEVICE = script(`${TTL}
-local created = tonumber(ARGV[3])
-local latest = tonumber(ARGV[4])
-local all = redis.call('HGETALL', KEYS[1])
-for i = 1, #all, 2 do
-  if all[i] ~= ARGV[1] then
-    local e = tonumber(cjson.decode(all[i + 1]).expiresAt)
-    if e <= created then redis.call('HDEL', KEYS[1], all[i]) elseif e > latest then latest = e end
-  end
-end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ttl(latest, created, tonumber(ARGV[5])))
+const PUT_DEVICE = script(`${PUT_SWEEPING}
+put_sweeping(KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]))
 return 1`);
 
 // KEYS: devices. ARGV: id, now → the device's json after the touch, or nil (an expired one is deleted)

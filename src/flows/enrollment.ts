@@ -23,7 +23,21 @@ export function newFactorId(cfg: ResolvedConfig): string {
   return toBase64Url(bytes);
 }
 
-/** beginEnrollment and confirmEnrollment of {@link Mfa}. */
+/** A pending TOTP factor with `secret` sealed under its id; zeroes `secret`. */
+async function pendingFactor(cfg: ResolvedConfig, f: { id: string; userId: string; label: string; now: number; secret: Uint8Array; meta: string }): Promise<FactorRecord> {
+  let sealed: string;
+  try {
+    sealed = await cfg.vault.seal(f.userId, f.id, f.secret);
+  } finally {
+    f.secret.fill(0);
+  }
+  return {
+    id: f.id, userId: f.userId, kind: TOTP, label: f.label, state: 'pending', secret: sealed, counter: -1,
+    createdAt: f.now, expiresAt: f.now + cfg.enrollmentTtlMs, lastUsedAt: null, meta: f.meta,
+  };
+}
+
+/** beginEnrollment, confirmEnrollment and importFactor of {@link Mfa}. */
 export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick<Mfa, 'beginEnrollment' | 'confirmEnrollment' | 'importFactor'> {
   const confirm = totpConfirm(cfg, cache);
   return {
@@ -38,17 +52,7 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
       const fresh = generateSecret(cfg.random === undefined ? {} : { random: cfg.random });
       // Built first: a bad account is refused before anything is stored.
       const uriOf = (secret: string, factor: FactorRecord): string => buildOtpauthUri({ issuer: cfg.issuer, account: opts.account, secret, ...paramsOf(factor) });
-      const bytes = decodeSecret(fresh);
-      let sealed: string;
-      try {
-        sealed = await cfg.vault.seal(userId, id, bytes);
-      } finally {
-        bytes.fill(0);
-      }
-      const record: FactorRecord = {
-        id, userId, kind: TOTP, label, state: 'pending', secret: sealed, counter: -1,
-        createdAt: now, expiresAt: now + cfg.enrollmentTtlMs, lastUsedAt: null, meta: totpMeta(cfg.totp),
-      };
+      const record = await pendingFactor(cfg, { id, userId, label, now, secret: decodeSecret(fresh), meta: totpMeta(cfg.totp) });
       const uri = uriOf(fresh, record);
       const r = await cfg.store.putPendingFactor(record, { now, maxFactors: cfg.maxFactors, replace: opts.restart === true });
       if (!r.ok) throw new MfaError('FACTOR_LIMIT', `the user already has ${cfg.maxFactors} authenticators; remove one first`);
@@ -78,16 +82,7 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
       const weakSecret = bytes.length < MIN_SECRET_BYTES;
       const now = cfg.clock();
       const id = newFactorId(cfg);
-      let sealed: string;
-      try {
-        sealed = await cfg.vault.seal(userId, id, bytes);
-      } finally {
-        bytes.fill(0);
-      }
-      const record: FactorRecord = {
-        id, userId, kind: TOTP, label, state: 'pending', secret: sealed, counter: -1,
-        createdAt: now, expiresAt: now + cfg.enrollmentTtlMs, lastUsedAt: null, meta: totpMeta(params, weakSecret),
-      };
+      const record = await pendingFactor(cfg, { id, userId, label, now, secret: bytes, meta: totpMeta(params, weakSecret) });
       // Two steps: stored pending, then activated with its last step. A failure between
       // them leaves an enrolment that nobody can confirm without the secret, and that expires.
       const put = await cfg.store.putPendingFactor(record, { now, maxFactors: cfg.maxFactors, replace: true });
