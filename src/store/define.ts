@@ -375,37 +375,33 @@ function copyUser(u: UserRecord): UserRecord {
   return { factors: u.factors.map(copyFactor), attempts: { failures: u.attempts.failures, lockedUntil: u.attempts.lockedUntil }, recoveryCodes: u.recoveryCodes };
 }
 
+/** The checks every expiring user record shares: an id that is a digest, its user, its two times. */
+function expiringRecord<T extends { id: string; userId: string; createdAt: number; expiresAt: number }>(record: unknown, kind: string): T {
+  if (typeof record !== 'object' || record === null) throw new TypeError(`record must be a ${kind} record, got ${describe(record)}`);
+  const r = record as T;
+  assertDigest(r.id, 'record.id');
+  assertUserId(r.userId);
+  assertTime(r.createdAt, 'record.createdAt');
+  assertTime(r.expiresAt, 'record.expiresAt');
+  return r;
+}
+
 function copyCode(record: unknown): CodeRecord {
-  if (typeof record !== 'object' || record === null) throw new TypeError(`record must be a code record, got ${describe(record)}`);
-  const c = record as CodeRecord;
-  assertDigest(c.id, 'record.id');
-  assertUserId(c.userId);
+  const c = expiringRecord<CodeRecord>(record, 'code');
   assertDigest(c.digest, 'record.digest');
-  assertTime(c.createdAt, 'record.createdAt');
-  assertTime(c.expiresAt, 'record.expiresAt');
   assertInteger(c.attemptsLeft, 'record.attemptsLeft', 0, 100);
   return { id: c.id, userId: c.userId, digest: c.digest, createdAt: c.createdAt, expiresAt: c.expiresAt, attemptsLeft: c.attemptsLeft };
 }
 
 function copyChallenge(record: unknown): ChallengeRecord {
-  if (typeof record !== 'object' || record === null) throw new TypeError(`record must be a challenge record, got ${describe(record)}`);
-  const c = record as ChallengeRecord;
-  assertDigest(c.id, 'record.id');
-  assertUserId(c.userId);
-  assertTime(c.createdAt, 'record.createdAt');
-  assertTime(c.expiresAt, 'record.expiresAt');
+  const c = expiringRecord<ChallengeRecord>(record, 'challenge');
   assertInteger(c.attemptsLeft, 'record.attemptsLeft', 0, 100);
   return { id: c.id, userId: c.userId, createdAt: c.createdAt, expiresAt: c.expiresAt, attemptsLeft: c.attemptsLeft };
 }
 
 function copyDevice(record: unknown): DeviceRecord {
-  if (typeof record !== 'object' || record === null) throw new TypeError(`record must be a device record, got ${describe(record)}`);
-  const d = record as DeviceRecord;
-  assertDigest(d.id, 'record.id');
-  assertUserId(d.userId);
+  const d = expiringRecord<DeviceRecord>(record, 'device');
   assertLabel(d.label, 'record.label');
-  assertTime(d.createdAt, 'record.createdAt');
-  assertTime(d.expiresAt, 'record.expiresAt');
   if (d.lastSeenAt !== null) assertTime(d.lastSeenAt, 'record.lastSeenAt');
   return { id: d.id, userId: d.userId, label: d.label, createdAt: d.createdAt, expiresAt: d.expiresAt, lastSeenAt: d.lastSeenAt };
 }
