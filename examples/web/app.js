@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { getCookie, deleteCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
 import { formatRecoveryCodesText, httpStatusFor, isMfaError } from 'mfakit';
 import { qrDataUri } from 'mfakit/qr';
 import { createAppMfa, loadKeys } from './config.js';
@@ -37,8 +38,8 @@ function reasonText(r) {
 
 /** "Chrome on Linux", for the list of trusted browsers. @param {string} ua */
 function browserName(ua) {
-  const browser = /Edg|Firefox|Chrome|Safari/.exec(ua)?.[0]?.replace('Edg', 'Edge') ?? 'A browser';
-  const os = /Windows|Android|iPhone|iPad|Mac OS X|Linux/.exec(ua)?.[0]?.replace('Mac OS X', 'macOS');
+  const browser = ['Edg', 'Firefox', 'Chrome', 'Safari'].find((name) => ua.includes(name))?.replace('Edg', 'Edge') ?? 'A browser';
+  const os = ['Windows', 'Android', 'iPhone', 'iPad', 'Mac OS X', 'Linux'].find((name) => ua.includes(name))?.replace('Mac OS X', 'macOS');
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -83,6 +84,7 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   // Forms are checked by origin (Origin / Sec-Fetch-Site); see README.md.
   app.use(csrf());
   app.onError((err, c) => {
+    if (err instanceof HTTPException) return err.getResponse();
     if (isMfaError(err, 'STORE_UNAVAILABLE')) return c.text('The database is not answering; try again shortly.', 503);
     log(`error ${err.name}: ${err.message}`);
     return c.text('Something went wrong.', 500);
