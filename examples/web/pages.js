@@ -9,6 +9,22 @@ import { html } from 'hono/html';
  * @typedef {ReturnType<typeof html>} Html
  */
 
+/** What to tell the user for each refusal of mfakit (docs/flows.md). @param {any} r */
+export function reasonText(r) {
+  switch (r.reason) {
+    case 'mismatch': return r.attemptsLeft === undefined ? 'That code didn’t work.' : `That code didn’t work (${r.attemptsLeft} tries left).`;
+    case 'malformed': return 'Enter the 6-digit code from your app, or a recovery code.';
+    case 'replayed': return 'That code was already used: wait for the next one.';
+    case 'locked': return `Too many attempts: try again in ${Math.ceil(r.retryAfterMs / 1000)} seconds.`;
+    case 'suspended': return 'Too many wrong codes: two-factor sign-in is suspended. Ask an administrator to reset it.';
+    case 'expired': return 'That has expired: start again.';
+    case 'not-enrolled': return 'Two-factor authentication is not on.';
+    case 'reverify-required': return 'Enter a current code from your app to do this.';
+    case 'cooldown': return `A code was sent less than a minute ago; it still works. You can ask for another in ${Math.ceil(r.retryAfterMs / 1000)} seconds.`;
+    default: return 'That did not work.';
+  }
+}
+
 const date = (/** @type {number | null | undefined} */ ms) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '—');
 
 const codeInput = (/** @type {string} */ label = 'Code from your app') => html`

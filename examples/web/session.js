@@ -44,6 +44,8 @@ export function cookieOptions(c) {
 }
 
 const SESSION = 'session';
+/** The "trust this browser" token of mfakit's rememberDevice. */
+export const DEVICE_COOKIE = 'trusted_device';
 const SESSION_HOURS = { code: 0.25, enrol: 1, full: 12 };
 
 /** @param {ReturnType<typeof createSigner>} signer @param {() => number} now */
