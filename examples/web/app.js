@@ -27,12 +27,20 @@ function browserName(ua) {
 }
 
 /**
+ * The request's session, and its user once the password step is behind.
+ * @typedef {{ Variables: { session: import('./session.js').Session | null, user: import('./db.js').User | null } }} Env
+ * @typedef {import('hono').Context<Env>} Context
+ */
+
+/**
  * What the route files get from {@link startApp}.
  * @typedef {{
- *   app: Hono, db: Awaited<ReturnType<typeof openDatabase>>, mfa: import('mfakit').Mfa,
+ *   app: Hono<Env>, db: Awaited<ReturnType<typeof openDatabase>>, mfa: import('mfakit').Mfa,
  *   users: ReturnType<typeof createUsers>, settings: ReturnType<typeof createSettings>,
  *   sessions: ReturnType<typeof createSessions>, signer: ReturnType<typeof createSigner>, now: () => number,
- *   show: typeof show, signedIn: typeof signedIn, admin: import('hono').MiddlewareHandler,
+ *   show: (c: Context, page: Parameters<typeof pages.layout>[0], result?: unknown) => Response | Promise<Response>,
+ *   signedInAs: (c: Context) => { session: import('./session.js').Session, user: import('./db.js').User },
+ *   signedIn: (opts?: { enrolling?: boolean }) => import('hono').MiddlewareHandler<Env>, admin: import('hono').MiddlewareHandler<Env>,
  *   outbox: Array<{ to: string, subject: string, body: string, at: number }>, devOutbox: boolean,
  * }} Deps
  */
@@ -61,10 +69,11 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   const outbox = [];
   const devOutbox = env.NODE_ENV !== 'production';
 
+  /** @type {Hono<Env>} */
   const app = new Hono();
   const statics = {
-    '/static/style.css': ['text/css', readFileSync(join(import.meta.dirname, 'public/style.css'))],
-    '/static/copy.js': ['text/javascript', readFileSync(join(import.meta.dirname, 'public/copy.js'))],
+    '/static/style.css': ['text/css', readFileSync(join(import.meta.dirname, 'public/style.css'), 'utf8')],
+    '/static/copy.js': ['text/javascript', readFileSync(join(import.meta.dirname, 'public/copy.js'), 'utf8')],
   };
 
   // ── middleware ───────────────────────────────────────────────────────
@@ -94,7 +103,7 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   });
 
   /** A page, with the status and Retry-After that mfakit's result calls for. */
-  const show = (/** @type {any} */ c, /** @type {Parameters<typeof pages.layout>[0]} */ page, /** @type {unknown} */ result = { ok: true }) => {
+  const show = (/** @type {Context} */ c, /** @type {Parameters<typeof pages.layout>[0]} */ page, /** @type {unknown} */ result = { ok: true }) => {
     const { status, retryAfter } = httpStatusFor(result);
     if (retryAfter !== undefined) c.header('Retry-After', String(retryAfter));
     return c.html(pages.layout({ user: c.get('user'), ...page }), status);
@@ -104,7 +113,7 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
    * Pages for signed-in users. `enrolling` pages are open to a user who must
    * enrol first; every other page sends that user to enrolment.
    */
-  const signedIn = (/** @type {{ enrolling?: boolean }} */ { enrolling = false } = {}) => /** @type {import('hono').MiddlewareHandler} */ (async (c, next) => {
+  const signedIn = (/** @type {{ enrolling?: boolean }} */ { enrolling = false } = {}) => /** @type {import('hono').MiddlewareHandler<Env>} */ (async (c, next) => {
     const session = c.get('session');
     const user = c.get('user');
     if (session?.step === 'code') return c.redirect('/login/code');
@@ -117,10 +126,17 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
     if (session.step === 'enrol' && !enrolling) return c.redirect('/settings/add');
     await next();
   });
-  const admin = /** @type {import('hono').MiddlewareHandler} */ (async (c, next) => (c.get('user')?.isAdmin ? next() : c.text('Administrators only.', 403)));
+  /** The session and user of a route behind `signedIn()`. @param {Context} c */
+  const signedInAs = (c) => {
+    const session = c.get('session');
+    const user = c.get('user');
+    if (!session || !user) throw new Error('signedInAs() needs signedIn() before it');
+    return { session, user };
+  };
+  const admin = /** @type {import('hono').MiddlewareHandler<Env>} */ (async (c, next) => (c.get('user')?.isAdmin ? next() : c.text('Administrators only.', 403)));
 
   // ── sign-up and sign-in ──────────────────────────────────────────────
-  /** After the password: the second step, enrolment, or in. @param {any} c @param {import('./db.js').User} user */
+  /** After the password: the second step, enrolment, or in. @param {Context} c @param {import('./db.js').User} user */
   async function afterPassword(c, user) {
     const status = await mfa.status(user.id);
     if (status.state === 'active' || status.state === 'suspended') {
@@ -176,7 +192,7 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
     sessions.clear(c);
     return c.redirect('/');
   });
-  const deps = { app, db, mfa, users, settings, sessions, signer, now, show, signedIn, admin, outbox, devOutbox };
+  const deps = { app, db, mfa, users, settings, sessions, signer, now, show, signedIn, signedInAs, admin, outbox, devOutbox };
   settingsRoutes(deps);
   adminRoutes(deps);
   apiRoutes(deps);

@@ -19,7 +19,7 @@ export function createSigner(key) {
   if (secret.length < 32) throw new RangeError('the cookie key must be 32 bytes, base64');
   const tag = (/** @type {string} */ purpose, /** @type {string} */ body) => createHmac('sha256', secret).update(`${purpose}.${body}`).digest();
   return {
-    /** @param {string} purpose @param {object & { exp: number }} data */
+    /** @param {string} purpose @param {Record<string, unknown> & { exp: number }} data */
     sign(purpose, data) {
       const body = Buffer.from(JSON.stringify(data)).toString('base64url');
       return `${body}.${tag(purpose, body).toString('base64url')}`;

@@ -3,9 +3,9 @@
 import * as pages from '../pages.js';
 
 /** @param {import('../app.js').Deps} deps */
-export function adminRoutes({ app, db, mfa, users, settings, now, show, signedIn, admin, outbox, devOutbox }) {
+export function adminRoutes({ app, db, mfa, users, settings, now, show, signedIn, signedInAs, admin, outbox, devOutbox }) {
   /** Each user's MFA state: from the store's listing where it has one (Postgres), else per user (Redis). */
-  async function mfaStates(/** @type {import('./db.js').User[]} */ all) {
+  async function mfaStates(/** @type {import('../db.js').User[]} */ all) {
     if (!db.store.supports.listing) {
       return Promise.all(all.map(async (user) => {
         const s = await mfa.status(user.id);
@@ -35,7 +35,7 @@ export function adminRoutes({ app, db, mfa, users, settings, now, show, signedIn
   app.post('/admin/users/:id/reset', signedIn(), admin, async (c) => {
     const { reason } = await c.req.parseBody();
     if (typeof reason !== 'string' || reason.trim() === '') return c.redirect('/admin');
-    await mfa.reset(c.req.param('id'), { actor: c.get('user').id, reason: reason.trim() });
+    await mfa.reset(c.req.param('id'), { actor: signedInAs(c).user.id, reason: reason.trim() });
     return c.redirect('/admin?done=reset');
   });
 

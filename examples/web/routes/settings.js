@@ -11,12 +11,13 @@ import { DEVICE_COOKIE, cookieOptions } from '../session.js';
 const EMAIL_PURPOSE = 'email:verify';
 
 /** @param {import('../app.js').Deps} deps */
-export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn, outbox }) {
-  /** The settings page, with a note or an error. @param {any} c @param {{ note?: string, error?: string, result?: unknown }} [p] */
+export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn, signedInAs, outbox }) {
+  /** The settings page, with a note or an error. @param {import('../app.js').Context} c @param {{ note?: string, error?: string, result?: unknown }} [p] */
   async function settingsPage(c, { note, error, result } = {}) {
-    const uid = c.get('user').id;
+    const { user } = signedInAs(c);
+    const uid = user.id;
     const [status, devices] = await Promise.all([mfa.status(uid), mfa.listDevices(uid)]);
-    return show(c, { title: 'Security settings', note, error, body: pages.settings({ status, devices, user: c.get('user') }) }, result);
+    return show(c, { title: 'Security settings', note, error, body: pages.settings({ status, devices, user }) }, result);
   }
   const NOTES = /** @type {Record<string, string>} */ ({
     recovery: 'You signed in with a recovery code; it cannot be used again.',
@@ -32,12 +33,12 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
   app.get('/settings', signedIn(), (c) => settingsPage(c, { note: NOTES[c.req.query('used') ?? c.req.query('done') ?? ''] }));
 
   app.get('/settings/add', signedIn({ enrolling: true }), (c) =>
-    show(c, { title: 'Set up an authenticator app', body: pages.addAuthenticator({ forced: c.get('session').step === 'enrol' }) }),
+    show(c, { title: 'Set up an authenticator app', body: pages.addAuthenticator({ forced: signedInAs(c).session.step === 'enrol' }) }),
   );
 
-  /** The enrolment page. A reload (same label, still pending) shows the same QR code. @param {any} c @param {string} label @param {object} [extra] */
+  /** The enrolment page. A reload (same label, still pending) shows the same QR code. @param {import('../app.js').Context} c @param {string} label @param {{ error?: string }} [extra] @param {unknown} [result] */
   async function enrolPage(c, label, extra = {}, result = undefined) {
-    const user = c.get('user');
+    const { user } = signedInAs(c);
     const { uri, secret, expiresAt } = await mfa.beginEnrollment(user.id, { account: user.email, label });
     return show(c, { title: 'Scan the QR code', ...extra, body: pages.enrol({ label, qr: qrDataUri(uri), secret, expiresAt }) }, result);
   }
@@ -55,7 +56,7 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
 
   app.post('/settings/enrol/confirm', signedIn({ enrolling: true }), async (c) => {
     const { code, label } = await c.req.parseBody();
-    const user = c.get('user');
+    const { user } = signedInAs(c);
     const r = await mfa.confirmEnrollment(user.id, code);
     if (!r.ok) return enrolPage(c, String(label || 'Authenticator app'), { error: reasonText(r) }, r);
     sessions.set(c, { uid: user.id, step: 'full', mfa: true });
@@ -63,9 +64,9 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     return codesPage(c, r.recoveryCodes, 'Save your recovery codes');
   });
 
-  /** The codes, shown once, with Download (a data: link, no script needed) and Copy. @param {any} c @param {string[]} codes @param {string} title */
+  /** The codes, shown once, with Download (a data: link, no script needed) and Copy. @param {import('../app.js').Context} c @param {string[]} codes @param {string} title */
   function codesPage(c, codes, title) {
-    const text = formatRecoveryCodesText(codes, { issuer: 'mfakit demo', account: c.get('user').email, createdAt: now() });
+    const text = formatRecoveryCodesText(codes, { issuer: 'mfakit demo', account: signedInAs(c).user.email, createdAt: now() });
     return show(c, { title, script: true, body: pages.recoveryCodes({ codes, text }) });
   }
 
@@ -73,26 +74,26 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     const { label } = await c.req.parseBody();
     const name = typeof label === 'string' ? label.trim() : '';
     if (name === '' || name.length > 64) return settingsPage(c, { error: 'A name has 1 to 64 characters.', result: { ok: false, reason: 'malformed' } });
-    await mfa.renameFactor(c.get('user').id, c.req.param('id'), name);
+    await mfa.renameFactor(signedInAs(c).user.id, c.req.param('id'), name);
     return c.redirect('/settings?done=renamed');
   });
 
   app.post('/settings/factors/:id/remove', signedIn(), async (c) => {
     const { code } = await c.req.parseBody();
-    const r = await mfa.removeFactor(c.get('user').id, c.req.param('id'), { code: code || undefined });
+    const r = await mfa.removeFactor(signedInAs(c).user.id, c.req.param('id'), { code: code || undefined });
     if (!r.ok) return settingsPage(c, { error: reasonText(r), result: r });
-    if (r.disabled) sessions.set(c, { ...c.get('session'), mfa: false });
+    if (r.disabled) sessions.set(c, { ...signedInAs(c).session, mfa: false });
     return c.redirect(`/settings?done=${r.disabled ? 'disabled' : 'removed'}`);
   });
 
   app.get('/settings/recovery-codes', signedIn(), async (c) => {
-    const { recoveryCodesRemaining } = await mfa.status(c.get('user').id);
+    const { recoveryCodesRemaining } = await mfa.status(signedInAs(c).user.id);
     return show(c, { title: 'Recovery codes', body: pages.manageRecoveryCodes({ remaining: recoveryCodesRemaining }) });
   });
   for (const action of /** @type {const} */ (['view', 'regenerate'])) {
     app.post(`/settings/recovery-codes/${action}`, signedIn(), async (c) => {
       const { code } = await c.req.parseBody();
-      const uid = c.get('user').id;
+      const uid = signedInAs(c).user.id;
       const r = action === 'view' ? await mfa.viewRecoveryCodes(uid, { code }) : await mfa.regenerateRecoveryCodes(uid, { code });
       if (!r.ok) {
         const { recoveryCodesRemaining } = await mfa.status(uid);
@@ -103,31 +104,31 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
   }
 
   app.post('/settings/devices/:id/revoke', signedIn(), async (c) => {
-    await mfa.revokeDevice(c.get('user').id, c.req.param('id'));
+    await mfa.revokeDevice(signedInAs(c).user.id, c.req.param('id'));
     return c.redirect('/settings?done=revoked');
   });
   app.post('/settings/devices/revoke-all', signedIn(), async (c) => {
     const { code } = await c.req.parseBody();
-    const r = await mfa.revokeAllDevices(c.get('user').id, { code });
+    const r = await mfa.revokeAllDevices(signedInAs(c).user.id, { code });
     return r.ok ? c.redirect('/settings?done=revoked-all') : settingsPage(c, { error: reasonText(r), result: r });
   });
 
   app.get('/settings/disable', signedIn(), (c) => show(c, { title: 'Turn off two-factor authentication', body: pages.disable() }));
   app.post('/settings/disable', signedIn(), async (c) => {
     const { password, code } = await c.req.parseBody();
-    const user = c.get('user');
+    const { user } = signedInAs(c);
     const page = { title: 'Turn off two-factor authentication', body: pages.disable() };
     if (typeof password !== 'string' || !(await users.recheckPassword(user.id, password))) return show(c, { ...page, error: 'Wrong password.' }, { ok: false });
     const r = await mfa.disable(user.id, { code });
     if (!r.ok) return show(c, { ...page, error: reasonText(r) }, r);
-    sessions.set(c, { ...c.get('session'), mfa: false });
+    sessions.set(c, { ...signedInAs(c).session, mfa: false });
     deleteCookie(c, DEVICE_COOKIE, cookieOptions(c));
     return c.redirect('/settings?done=disabled');
   });
 
   // E-mail verification: a code by mail, which lands in the dev outbox.
   app.post('/settings/email/send', signedIn(), async (c) => {
-    const user = c.get('user');
+    const { user } = signedInAs(c);
     const r = await mfa.sendCode(user.id, {
       purpose: EMAIL_PURPOSE,
       destination: user.email,
@@ -139,7 +140,7 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
   });
   app.post('/settings/email/verify', signedIn(), async (c) => {
     const { code } = await c.req.parseBody();
-    const user = c.get('user');
+    const { user } = signedInAs(c);
     const r = await mfa.verifyCode(user.id, { purpose: EMAIL_PURPOSE, destination: user.email, code });
     if (!r.ok) return show(c, { title: 'Verify your e-mail address', error: reasonText(r), body: pages.emailCode({ email: user.email }) }, r);
     await users.markEmailVerified(user.id);
