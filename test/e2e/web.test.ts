@@ -222,6 +222,7 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     await jane.fill('#factors tr:nth-child(2) input[name=label]', 'iPhone');
     expect(await submit(jane, '#factors tr:nth-child(2) form[action$="/rename"] button')).toBe(302);
     expect(await jane.inputValue('#factors tr:nth-child(2) input[name=label]')).toBe('iPhone');
+    await shot(jane, 'settings');
 
     await jane.fill('#factors tr:nth-child(3) input[name=code]', wrongCode(work));
     expect(await submit(jane, '#factors tr:nth-child(3) form[action$="/remove"] button')).toBe(401);
@@ -231,7 +232,6 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     expect(await submit(jane, '#factors tr:nth-child(3) form[action$="/remove"] button')).toBe(302);
     expect(await jane.locator('#factors tr').count()).toBe(2);
     expect(await text(jane, '#factors')).toContain('iPhone');
-    await shot(jane, 'settings');
   });
 
   it('signs in with a code, refuses the same code again, and signs in with a recovery code', async () => {
