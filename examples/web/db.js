@@ -101,7 +101,7 @@ export function createUsers(sql) {
       return row !== null && (await verifyPassword(password, row.password_hash));
     },
     async all() {
-      const { rows } = await sql.query('SELECT * FROM app_users ORDER BY id LIMIT 1000');
+      const { rows } = await sql.query('SELECT * FROM app_users ORDER BY created_at, id LIMIT 1000');
       return rows.map(toUser);
     },
     /** @param {string} id */

@@ -25,7 +25,8 @@ export function reasonText(r) {
   }
 }
 
-const date = (/** @type {number | null | undefined} */ ms) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC' : '—');
+/** Times in UTC: "2026-03-02 09:15". */
+const date = (/** @type {number | null | undefined} */ ms) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '—');
 
 const codeInput = (/** @type {string} */ label = 'Code from your app') => html`
   <label>${label} <input name="code" autocomplete="one-time-code" inputmode="numeric" required></label>`;
@@ -70,7 +71,7 @@ export function home({ user, status }) {
   const on = status.state === 'active' || status.state === 'suspended';
   return html`<p>Signed in as <strong>${user.email}</strong>.</p>
     <p>Two-factor authentication is <strong id="mfa-state">${on ? 'on' : 'off'}</strong>.</p>
-    ${!on && status.graceEndsAt ? html`<p class="warning">Your organisation requires two-factor authentication from ${date(status.graceEndsAt)}.</p>` : ''}
+    ${!on && status.graceEndsAt ? html`<p class="warning">Your organisation requires two-factor authentication from ${date(status.graceEndsAt)} UTC.</p>` : ''}
     <p><a class="button" href="/settings">Security settings</a></p>`;
 }
 
@@ -105,9 +106,9 @@ export function settings({ status, devices, user }) {
   <section>
     <h2>Two-factor authentication: <span id="mfa-state">${status.state === 'suspended' ? 'suspended' : on ? 'on' : 'off'}</span></h2>
     ${status.warnings.map((w) => html`<p class="warning">${warnings[w]}</p>`)}
-    ${status.required && !on ? html`<p class="warning">Required${status.graceEndsAt ? html` from ${date(status.graceEndsAt)}` : ''}: set up an authenticator app.</p>` : ''}
+    ${status.required && !on ? html`<p class="warning">Required${status.graceEndsAt ? html` from ${date(status.graceEndsAt)} UTC` : ''}: set up an authenticator app.</p>` : ''}
     <table id="factors">
-      <tr><th>Authenticator</th><th>State</th><th>Added</th><th>Last used</th><th></th></tr>
+      <tr><th>Authenticator</th><th>State</th><th>Added (UTC)</th><th>Last used</th><th></th></tr>
       ${status.factors.map((f) => html`<tr>
         <td><form method="post" action="/settings/factors/${f.id}/rename" class="inline">
           <input name="label" value="${f.label}" aria-label="Name" maxlength="64" required><button>Rename</button></form></td>
@@ -127,7 +128,7 @@ export function settings({ status, devices, user }) {
   <section>
     <h2>Trusted browsers</h2>
     ${devices.length === 0 ? html`<p>None.</p>` : ''}
-    <ul id="devices">${devices.map((d) => html`<li>${d.label}, until ${date(d.expiresAt)}
+    <ul id="devices">${devices.map((d) => html`<li>${d.label}, until ${date(d.expiresAt)} UTC
       <form method="post" action="/settings/devices/${d.id}/revoke" class="inline"><button>Stop trusting</button></form></li>`)}</ul>
     ${devices.length > 0
       ? html`<form method="post" action="/settings/devices/revoke-all" class="inline">${codeInput('Current code')}<button>Stop trusting all</button></form>`
@@ -160,7 +161,7 @@ export function enrol({ label, qr, secret, expiresAt }) {
   return html`<ol>
     <li>Scan this QR code with your authenticator app:<br><img id="qr" src="${qr}" alt="QR code for your authenticator app" width="264" height="264"></li>
     <li>Or type this key into the app: <code id="secret">${secret}</code></li>
-    <li>Enter the code the app shows (before ${date(expiresAt)}):</li>
+    <li>Enter the code the app shows (before ${date(expiresAt)} UTC):</li>
   </ol>
   <form method="post" action="/settings/enrol/confirm">
     <input type="hidden" name="label" value="${label}">
@@ -206,7 +207,7 @@ export function emailCode({ email }) {
 export function outbox({ messages }) {
   return html`<p>Mail the app would have sent. Development only.</p>
   ${messages.length === 0 ? html`<p>Empty.</p>` : ''}
-  ${messages.map((m) => html`<article class="mail"><p><strong>${m.subject}</strong> to ${m.to}, ${date(m.at)}</p><pre>${m.body}</pre></article>`)}`;
+  ${messages.map((m) => html`<article class="mail"><p><strong>${m.subject}</strong> to ${m.to}, ${date(m.at)} UTC</p><pre>${m.body}</pre></article>`)}`;
 }
 
 /**
@@ -225,19 +226,19 @@ export function admin({ policy, rows, now }) {
       <label>Grace period in days (users without it may still sign in until then) <input type="number" name="graceDays" min="0" max="90" value="0"></label>
       <button>Save</button>
     </form>
-    <p id="policy">${policy.required ? html`Required${inGrace ? html`, grace period until ${date(policy.graceEndsAt)}` : ''}.` : 'Not required.'}</p>
+    <p id="policy">${policy.required ? html`Required${inGrace ? html`, grace period until ${date(policy.graceEndsAt)} UTC` : ''}.` : 'Not required.'}</p>
   </section>
   <section>
     <h2>Users</h2>
     <table id="users">
-      <tr><th>E-mail</th><th>Two-factor</th><th>Authenticators</th><th>Last used</th><th>Reset</th></tr>
+      <tr><th>E-mail</th><th>Two-factor</th><th>Authenticators</th><th>Last used (UTC)</th><th>Reset</th></tr>
       ${rows.map(({ user, factors, lastUsedAt, suspended }) => html`<tr>
         <td>${user.email}${user.isAdmin ? ' (admin)' : ''}</td>
         <td>${suspended ? 'suspended' : factors > 0 ? 'on' : policy.required ? (inGrace ? 'off, grace period' : 'off, must enrol') : 'off'}</td>
         <td>${factors}</td><td>${date(lastUsedAt)}</td>
         <td>${factors > 0 || suspended
           ? html`<form method="post" action="/admin/users/${user.id}/reset" class="inline">
-              <input name="reason" aria-label="Reason" placeholder="reason, e.g. lost phone" required><button class="danger">Reset</button></form>`
+              <input name="reason" aria-label="Reason" placeholder="reason" required><button class="danger">Reset</button></form>`
           : ''}</td>
       </tr>`)}
     </table>
