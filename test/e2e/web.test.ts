@@ -203,7 +203,7 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
 
     expect(await jane.isVisible('#copy')).toBe(true);
     await jane.click('#copy');
-    expect(await text(jane, '#copy')).toBe('Copied');
+    await jane.locator('#copy', { hasText: 'Copied' }).waitFor(); // the copy is asynchronous
     expect((await jane.evaluate(() => navigator.clipboard.readText())).trim()).toBe(recoveryCodes.join('\n'));
 
     await jane.goto(`${app.url}/settings`);
