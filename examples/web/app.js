@@ -38,7 +38,7 @@ function browserName(ua) {
  *   app: Hono<Env>, db: Awaited<ReturnType<typeof openDatabase>>, mfa: import('mfakit').Mfa,
  *   users: ReturnType<typeof createUsers>, settings: ReturnType<typeof createSettings>,
  *   sessions: ReturnType<typeof createSessions>, signer: ReturnType<typeof createSigner>, now: () => number,
- *   show: (c: Context, page: Parameters<typeof pages.layout>[0], result?: unknown) => Response | Promise<Response>,
+ *   show: (c: Context, page: Parameters<typeof pages.layout>[0], answer?: import('hono/utils/http-status').ContentfulStatusCode | object) => Response | Promise<Response>,
  *   signedInAs: (c: Context) => { session: import('./session.js').Session, user: import('./db.js').User },
  *   signedIn: (opts?: { enrolling?: boolean }) => import('hono').MiddlewareHandler<Env>, admin: import('hono').MiddlewareHandler<Env>,
  *   outbox: Array<{ to: string, subject: string, body: string, at: number }>, devOutbox: boolean,
@@ -102,9 +102,12 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
     await next();
   });
 
-  /** A page, with the status and Retry-After that mfakit's result calls for. */
-  const show = (/** @type {Context} */ c, /** @type {Parameters<typeof pages.layout>[0]} */ page, /** @type {unknown} */ result = { ok: true }) => {
-    const { status, retryAfter } = httpStatusFor(result);
+  /**
+   * A page. `answer` is an HTTP status, or an mfakit result: then the status
+   * and Retry-After are the ones `httpStatusFor` gives it.
+   */
+  const show = (/** @type {Context} */ c, /** @type {Parameters<typeof pages.layout>[0]} */ page, /** @type {import('hono/utils/http-status').ContentfulStatusCode | object} */ answer = 200) => {
+    const { status, retryAfter } = typeof answer === 'number' ? { status: answer, retryAfter: undefined } : httpStatusFor(answer);
     if (retryAfter !== undefined) c.header('Retry-After', String(retryAfter));
     return c.html(pages.layout({ user: c.get('user'), ...page }), status);
   };
@@ -151,6 +154,7 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   app.get('/', async (c) => {
     const user = c.get('user');
     const status = user ? await mfa.status(user.id) : null;
+    if (status?.mustEnroll) return c.redirect('/settings/add');
     return show(c, { title: 'Home', body: pages.home({ user, status }) });
   });
 
@@ -158,10 +162,10 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   app.post('/signup', async (c) => {
     const { email, password } = await c.req.parseBody();
     if (typeof email !== 'string' || typeof password !== 'string' || password.length < 10 || !email.includes('@')) {
-      return show(c, { title: 'Sign up', error: 'Enter an e-mail address and a password of at least 10 characters.', body: pages.passwordForm({ mode: 'signup' }) }, { ok: false, reason: 'malformed' });
+      return show(c, { title: 'Sign up', error: 'Enter an e-mail address and a password of at least 10 characters.', body: pages.passwordForm({ mode: 'signup' }) }, 400);
     }
     const user = await users.create({ email: email.trim().toLowerCase(), password, now: now() });
-    if (!user) return show(c, { title: 'Sign up', error: 'That address already has an account.', body: pages.passwordForm({ mode: 'signup' }) }, { ok: false });
+    if (!user) return show(c, { title: 'Sign up', error: 'That address already has an account.', body: pages.passwordForm({ mode: 'signup' }) }, 409);
     return afterPassword(c, user);
   });
 
@@ -169,7 +173,7 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   app.post('/login', async (c) => {
     const { email, password } = await c.req.parseBody();
     const user = typeof email === 'string' && typeof password === 'string' ? await users.checkPassword(email.trim().toLowerCase(), password) : null;
-    if (!user) return show(c, { title: 'Sign in', error: 'Wrong e-mail or password.', body: pages.passwordForm({ mode: 'login', email: String(email ?? '') }) }, { ok: false });
+    if (!user) return show(c, { title: 'Sign in', error: 'Wrong e-mail or password.', body: pages.passwordForm({ mode: 'login', email: String(email ?? '') }) }, 401);
     return afterPassword(c, user);
   });
 

@@ -25,7 +25,8 @@ interface App {
 }
 type StartApp = (opts: { dataDir: string; port: number; hostname: string; env: Record<string, string>; now: () => number; log: (line: string) => void }) => Promise<App>;
 
-describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` (skipped: ${missing} missing)` : ''}`, () => {
+// Each step signs in a few times (scrypt) and drives the browser: generous limits for a loaded machine.
+describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` (skipped: ${missing} missing)` : ''}`, { timeout: 120_000 }, () => {
   // A fixed start, a few seconds into a 30 s step: codes are stable until the test moves the clock.
   let clock = Date.UTC(2026, 2, 2, 9, 0, 5);
   const logs: string[] = [];
@@ -53,7 +54,7 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
 
   async function open(ctx: BrowserContext): Promise<Page> {
     const page = await ctx.newPage();
-    page.setDefaultTimeout(10_000);
+    page.setDefaultTimeout(30_000);
     page.on('console', (m) => {
       if (m.type() === 'error' && /Content.Security.Policy|Refused to/i.test(m.text())) consoleErrors.push(m.text());
     });

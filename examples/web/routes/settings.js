@@ -10,14 +10,17 @@ import { DEVICE_COOKIE, cookieOptions } from '../session.js';
 
 const EMAIL_PURPOSE = 'email:verify';
 
+/** The name typed for an authenticator, as mfakit takes it (1–64 characters). @param {unknown} label */
+const labelFrom = (label) => (typeof label === 'string' && label.trim() !== '' ? label.trim().slice(0, 64) : 'Authenticator app');
+
 /** @param {import('../app.js').Deps} deps */
 export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn, signedInAs, outbox }) {
-  /** The settings page, with a note or an error. @param {import('../app.js').Context} c @param {{ note?: string, error?: string, result?: unknown }} [p] */
-  async function settingsPage(c, { note, error, result } = {}) {
+  /** The settings page, with a note or an error. @param {import('../app.js').Context} c @param {{ note?: string, error?: string, answer?: import('hono/utils/http-status').ContentfulStatusCode | object }} [p] */
+  async function settingsPage(c, { note, error, answer } = {}) {
     const { user } = signedInAs(c);
     const uid = user.id;
     const [status, devices] = await Promise.all([mfa.status(uid), mfa.listDevices(uid)]);
-    return show(c, { title: 'Security settings', note, error, body: pages.settings({ status, devices, user }) }, result);
+    return show(c, { title: 'Security settings', note, error, body: pages.settings({ status, devices, user }) }, answer);
   }
   const NOTES = /** @type {Record<string, string>} */ ({
     recovery: 'You signed in with a recovery code; it cannot be used again.',
@@ -36,20 +39,19 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     show(c, { title: 'Set up an authenticator app', body: pages.addAuthenticator({ forced: signedInAs(c).session.step === 'enrol' }) }),
   );
 
-  /** The enrolment page. A reload (same label, still pending) shows the same QR code. @param {import('../app.js').Context} c @param {string} label @param {{ error?: string }} [extra] @param {unknown} [result] */
-  async function enrolPage(c, label, extra = {}, result = undefined) {
+  /** The enrolment page. A reload (same label, still pending) shows the same QR code. @param {import('../app.js').Context} c @param {string} label @param {{ error?: string }} [extra] @param {object} [answer] */
+  async function enrolPage(c, label, extra = {}, answer = undefined) {
     const { user } = signedInAs(c);
     const { uri, secret, expiresAt } = await mfa.beginEnrollment(user.id, { account: user.email, label });
-    return show(c, { title: 'Scan the QR code', ...extra, body: pages.enrol({ label, qr: qrDataUri(uri), secret, expiresAt }) }, result);
+    return show(c, { title: 'Scan the QR code', ...extra, body: pages.enrol({ label, qr: qrDataUri(uri), secret, expiresAt }) }, answer);
   }
 
   app.post('/settings/enrol', signedIn({ enrolling: true }), async (c) => {
     const { label } = await c.req.parseBody();
-    const name = typeof label === 'string' && label.trim() !== '' ? label.trim().slice(0, 64) : 'Authenticator app';
     try {
-      return await enrolPage(c, name);
+      return await enrolPage(c, labelFrom(label));
     } catch (err) {
-      if (isMfaError(err, 'FACTOR_LIMIT')) return settingsPage(c, { error: 'You have as many authenticators as allowed: remove one first.', result: { ok: false } });
+      if (isMfaError(err, 'FACTOR_LIMIT')) return settingsPage(c, { error: 'You have as many authenticators as allowed: remove one first.', answer: 409 });
       throw err;
     }
   });
@@ -58,7 +60,7 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     const { code, label } = await c.req.parseBody();
     const { user } = signedInAs(c);
     const r = await mfa.confirmEnrollment(user.id, code);
-    if (!r.ok) return enrolPage(c, String(label || 'Authenticator app'), { error: reasonText(r) }, r);
+    if (!r.ok) return enrolPage(c, labelFrom(label), { error: reasonText(r) }, r);
     sessions.set(c, { uid: user.id, step: 'full', mfa: true });
     if (!r.recoveryCodes) return c.redirect('/settings?done=added');
     return codesPage(c, r.recoveryCodes, 'Save your recovery codes');
@@ -73,7 +75,7 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
   app.post('/settings/factors/:id/rename', signedIn(), async (c) => {
     const { label } = await c.req.parseBody();
     const name = typeof label === 'string' ? label.trim() : '';
-    if (name === '' || name.length > 64) return settingsPage(c, { error: 'A name has 1 to 64 characters.', result: { ok: false, reason: 'malformed' } });
+    if (name === '' || name.length > 64) return settingsPage(c, { error: 'A name has 1 to 64 characters.', answer: 400 });
     await mfa.renameFactor(signedInAs(c).user.id, c.req.param('id'), name);
     return c.redirect('/settings?done=renamed');
   });
@@ -81,7 +83,7 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
   app.post('/settings/factors/:id/remove', signedIn(), async (c) => {
     const { code } = await c.req.parseBody();
     const r = await mfa.removeFactor(signedInAs(c).user.id, c.req.param('id'), { code: code || undefined });
-    if (!r.ok) return settingsPage(c, { error: reasonText(r), result: r });
+    if (!r.ok) return settingsPage(c, { error: reasonText(r), answer: r });
     if (r.disabled) sessions.set(c, { ...signedInAs(c).session, mfa: false });
     return c.redirect(`/settings?done=${r.disabled ? 'disabled' : 'removed'}`);
   });
@@ -90,18 +92,20 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     const { recoveryCodesRemaining } = await mfa.status(signedInAs(c).user.id);
     return show(c, { title: 'Recovery codes', body: pages.manageRecoveryCodes({ remaining: recoveryCodesRemaining }) });
   });
-  for (const action of /** @type {const} */ (['view', 'regenerate'])) {
-    app.post(`/settings/recovery-codes/${action}`, signedIn(), async (c) => {
-      const { code } = await c.req.parseBody();
-      const uid = signedInAs(c).user.id;
-      const r = action === 'view' ? await mfa.viewRecoveryCodes(uid, { code }) : await mfa.regenerateRecoveryCodes(uid, { code });
-      if (!r.ok) {
-        const { recoveryCodesRemaining } = await mfa.status(uid);
-        return show(c, { title: 'Recovery codes', error: reasonText(r), body: pages.manageRecoveryCodes({ remaining: recoveryCodesRemaining }) }, r);
-      }
-      return codesPage(c, r.recoveryCodes, action === 'view' ? 'Your recovery codes' : 'Your new recovery codes');
-    });
+  /** The codes page, or the form again with what went wrong. @param {import('../app.js').Context} c @param {Awaited<ReturnType<typeof mfa.viewRecoveryCodes>>} r @param {string} title */
+  async function recoveryCodesAnswer(c, r, title) {
+    if (r.ok) return codesPage(c, r.recoveryCodes, title);
+    const { recoveryCodesRemaining } = await mfa.status(signedInAs(c).user.id);
+    return show(c, { title: 'Recovery codes', error: reasonText(r), body: pages.manageRecoveryCodes({ remaining: recoveryCodesRemaining }) }, r);
   }
+  app.post('/settings/recovery-codes/view', signedIn(), async (c) => {
+    const { code } = await c.req.parseBody();
+    return recoveryCodesAnswer(c, await mfa.viewRecoveryCodes(signedInAs(c).user.id, { code }), 'Your recovery codes');
+  });
+  app.post('/settings/recovery-codes/regenerate', signedIn(), async (c) => {
+    const { code } = await c.req.parseBody();
+    return recoveryCodesAnswer(c, await mfa.regenerateRecoveryCodes(signedInAs(c).user.id, { code }), 'Your new recovery codes');
+  });
 
   app.post('/settings/devices/:id/revoke', signedIn(), async (c) => {
     await mfa.revokeDevice(signedInAs(c).user.id, c.req.param('id'));
@@ -110,7 +114,7 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
   app.post('/settings/devices/revoke-all', signedIn(), async (c) => {
     const { code } = await c.req.parseBody();
     const r = await mfa.revokeAllDevices(signedInAs(c).user.id, { code });
-    return r.ok ? c.redirect('/settings?done=revoked-all') : settingsPage(c, { error: reasonText(r), result: r });
+    return r.ok ? c.redirect('/settings?done=revoked-all') : settingsPage(c, { error: reasonText(r), answer: r });
   });
 
   app.get('/settings/disable', signedIn(), (c) => show(c, { title: 'Turn off two-factor authentication', body: pages.disable() }));
@@ -118,7 +122,7 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     const { password, code } = await c.req.parseBody();
     const { user } = signedInAs(c);
     const page = { title: 'Turn off two-factor authentication', body: pages.disable() };
-    if (typeof password !== 'string' || !(await users.recheckPassword(user.id, password))) return show(c, { ...page, error: 'Wrong password.' }, { ok: false });
+    if (typeof password !== 'string' || !(await users.recheckPassword(user.id, password))) return show(c, { ...page, error: 'Wrong password.' }, 401);
     const r = await mfa.disable(user.id, { code });
     if (!r.ok) return show(c, { ...page, error: reasonText(r) }, r);
     sessions.set(c, { ...signedInAs(c).session, mfa: false });
@@ -146,5 +150,4 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     await users.markEmailVerified(user.id);
     return c.redirect('/settings?done=email-verified');
   });
-
 }
