@@ -162,6 +162,8 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     await signUp(jane, 'jane@example.com');
     expect(await text(jane, '#mfa-state')).toBe('off');
     expect(await text(jane, 'nav')).not.toContain('Admin');
+    const session = (await janeCtx.cookies()).find((c) => c.name === 'session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false }); // Secure everywhere but on loopback
     await shot(jane, 'home');
   });
 
@@ -220,11 +222,20 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     expect(new URL(jane.url()).search).toBe('?done=added');
     expect(await jane.locator('#factors tr').count()).toBe(3);
 
+    // Names are escaped, never markup.
+    await jane.fill('#factors tr:nth-child(2) input[name=label]', '<img src=x>');
+    expect(await submit(jane, '#factors tr:nth-child(2) form[action$="/rename"] button')).toBe(302);
+    expect(await jane.inputValue('#factors tr:nth-child(2) input[name=label]')).toBe('<img src=x>');
+    expect(await jane.locator('#factors img').count()).toBe(0);
     await jane.fill('#factors tr:nth-child(2) input[name=label]', 'iPhone');
     expect(await submit(jane, '#factors tr:nth-child(2) form[action$="/rename"] button')).toBe(302);
     expect(await jane.inputValue('#factors tr:nth-child(2) input[name=label]')).toBe('iPhone');
     await shot(jane, 'settings');
 
+    // Without a code (the form's `required` taken away), removing an active authenticator is refused.
+    await jane.evaluate(() => document.querySelectorAll('input[name=code]').forEach((input) => input.removeAttribute('required')));
+    expect(await submit(jane, '#factors tr:nth-child(3) form[action$="/remove"] button')).toBe(401);
+    expect(await text(jane, '.error')).toBe('Enter a current code from your app to do this.');
     await jane.fill('#factors tr:nth-child(3) input[name=code]', wrongCode(work));
     expect(await submit(jane, '#factors tr:nth-child(3) form[action$="/remove"] button')).toBe(401);
     expect(await jane.locator('#factors tr').count()).toBe(3);
@@ -271,7 +282,10 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
       expect(await secondStep(jane, wrongCode())).toBe(401);
       expect(await text(jane, '.error')).toContain('didn’t work');
     }
-    expect(await secondStep(jane, code())).toBe(429);
+    await jane.fill('input[name=code]', code());
+    const [locked] = await Promise.all([jane.waitForResponse((r) => r.request().method() === 'POST'), jane.click('form[action="/login/code"] button')]);
+    expect(locked.status()).toBe(429);
+    expect(Number(await locked.headerValue('retry-after'))).toBeGreaterThan(0);
     expect(await text(jane, '.error')).toMatch(/Too many attempts: try again in \d+ seconds/);
     await shot(jane, 'locked');
 
