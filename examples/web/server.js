@@ -2,9 +2,16 @@
 import { join } from 'node:path';
 import { startApp } from './app.js';
 
-const { url } = await startApp({
+const app = await startApp({
   dataDir: process.env.DATA_DIR ?? join(import.meta.dirname, '.data'),
   port: Number(process.env.PORT ?? 3000),
   hostname: process.env.HOST ?? '127.0.0.1',
 });
-console.log(`mfakit demo listening on ${url}`);
+console.log(`mfakit demo listening on ${app.url}`);
+
+// Close the database cleanly (PGlite writes its files on close).
+for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(signal, () => {
+    app.close().then(() => process.exit(0), () => process.exit(1));
+  });
+}
