@@ -11,6 +11,7 @@ const shared: Options = {
     testing: 'src/testing/index.ts',
     postgres: 'src/adapters/postgres.ts',
     redis: 'src/adapters/redis.ts',
+    webauthn: 'src/webauthn.ts',
   },
   dts: true,
   target: 'es2022',
