@@ -22,9 +22,12 @@ import type {
  * client has it); `migrate()` always uses `query`.
  */
 export interface MysqlClient {
-  query(sql: string, values?: unknown[]): Promise<unknown>;
-  execute?(sql: string, values?: unknown[]): Promise<unknown>;
+  query(sql: string, values?: MysqlValue[]): Promise<unknown>;
+  execute?(sql: string, values?: MysqlValue[]): Promise<unknown>;
 }
+
+/** What the adapter binds: text, safe integers and NULL. */
+export type MysqlValue = string | number | null;
 
 /** Options of {@link createMysqlStore}. */
 export interface MysqlStoreOptions {
@@ -202,12 +205,12 @@ export function createMysqlStore(client: MysqlClient, opts: MysqlStoreOptions = 
 
 type Row = Record<string, unknown>;
 /** Calls the procedure of `method` with `values`: every result set it sent, in order. */
-type Call = (method: ProcedureName, values: unknown[]) => Promise<Row[][]>;
+type Call = (method: ProcedureName, values: MysqlValue[]) => Promise<Row[][]>;
 
 /** The adapter's atomic steps: each is one call of `sets`, that is one `CALL` and one round trip. */
 function implementation(sets: Call): StoreImplementation {
   /** The rows of the call's last result set (none when the procedure sent none). */
-  const call = async (method: ProcedureName, values: unknown[]): Promise<Row[]> => (await sets(method, values)).at(-1) ?? [];
+  const call = async (method: ProcedureName, values: MysqlValue[]): Promise<Row[]> => (await sets(method, values)).at(-1) ?? [];
   return {
     supports: { oneTime: true, devices: true, listing: true },
 

@@ -9,7 +9,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMysqlStore } from '../../src/adapters/mysql.js';
+import { createMysqlStore, type MysqlValue } from '../../src/adapters/mysql.js';
 import { createPostgresStore } from '../../src/adapters/postgres.js';
 import { createRedisStore } from '../../src/adapters/redis.js';
 import { isMfaError } from '../../src/errors.js';
@@ -219,7 +219,7 @@ describe.skipIf(mysqlUrl === '')(`MySQL/MariaDB: connection killed mid-flow${mys
         const victim = await mysql.createConnection({ uri: mysqlUrl });
         const dead = new Promise<void>((resolve) => {
           victim.on('error', () => resolve());
-          victim.connection.stream.on('close', () => resolve());
+          (victim as unknown as { connection: { stream: NodeJS.EventEmitter } }).connection.stream.on('close', () => resolve());
         });
         const [rows] = await victim.query('SELECT CONNECTION_ID() AS id');
         const id = Number((rows as { id: unknown }[])[0]?.id);
@@ -231,13 +231,13 @@ describe.skipIf(mysqlUrl === '')(`MySQL/MariaDB: connection killed mid-flow${mys
           }
         };
         const client = {
-          async query(sql: string, values?: unknown[]) {
+          async query(sql: string, values?: MysqlValue[]) {
             await kill();
             return victim.query(sql, values);
           },
-          async execute(sql: string, values?: unknown[]) {
+          async execute(sql: string, values?: MysqlValue[]) {
             await kill();
-            return victim.execute(sql, values as never);
+            return victim.execute(sql, values);
           },
         };
         return { store: createMysqlStore(client, { tablePrefix }), calls: () => calls, close: () => victim.end().catch(() => {}) };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMysqlStore, mysqlSchemaSql, mysqlSchemaStatements, type MysqlClient, type MysqlStore } from '../../src/adapters/mysql.js';
+import { createMysqlStore, mysqlSchemaSql, mysqlSchemaStatements, type MysqlClient, type MysqlStore, type MysqlValue } from '../../src/adapters/mysql.js';
 import type { PostgresStore } from '../../src/adapters/postgres.js';
 import { isMfaError } from '../../src/errors.js';
 import { createMfa } from '../../src/flows/index.js';
@@ -29,13 +29,13 @@ export async function mysqlRawDump(pool: mysql.Pool, tablePrefix: string): Promi
 function countingClient(inner: mysql.Pool): MysqlClient & { calls: number } {
   const counted = {
     calls: 0,
-    query(sql: string, values?: unknown[]) {
+    query(sql: string, values?: MysqlValue[]) {
       counted.calls++;
       return inner.query(sql, values);
     },
-    execute(sql: string, values?: unknown[]) {
+    execute(sql: string, values?: MysqlValue[]) {
       counted.calls++;
-      return inner.execute(sql, values as never);
+      return inner.execute(sql, values);
     },
   };
   return counted;
