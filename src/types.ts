@@ -50,6 +50,16 @@ export interface MfaPolicy {
   required?: RequiredRule | ((userId: string) => RequiredRule | Promise<RequiredRule>) | undefined;
   /** Throttling numbers; see {@link ThrottleOptions} and docs/security.md. */
   throttle?: ThrottleOptions | undefined;
+  /**
+   * Re-verification before `removeFactor`, `disable`, `regenerateRecoveryCodes`,
+   * `revokeAllDevices` and `viewRecoveryCodes` (OWASP MFA Cheat Sheet).
+   * `'code'`: a user with an active factor must give a current code (`{ code }`),
+   * else the call is refused with `reverify-required`. `'host'`: the host
+   * re-verifies the user itself (a recent sign-in, a password prompt); a code
+   * given is still checked. `reset` by an administrator never needs one.
+   * @default 'code'
+   */
+  reverify?: 'code' | 'host' | undefined;
 }
 
 /** TOTP parameters of the factors {@link createMfa} enrols. Most authenticator apps support only the defaults. */
@@ -62,6 +72,31 @@ export interface MfaTotpOptions {
   period?: number | undefined;
   /** Steps accepted either side of the current one (RFC 6238 §5.2). @default 1 */
   window?: TotpWindow | undefined;
+}
+
+/** Recovery-code options of {@link createMfa}. */
+export interface RecoveryCodeOptions {
+  /** Codes per set (1–100). @default 10 */
+  count?: number | undefined;
+  /**
+   * Also keep the set sealed with the key ring (AES-256-GCM, as TOTP secrets
+   * are), so `viewRecoveryCodes` can show the codes still unused again.
+   * Sign-in still checks digests only. Off, only digests are stored and a
+   * lost set can only be replaced (docs/security.md).
+   * @default false
+   */
+  viewable?: boolean | undefined;
+}
+
+/** Confirmation options of {@link createMfa}. */
+export interface ConfirmOptions {
+  /**
+   * Codes needed to confirm an enrolment: 1, or 2 consecutive codes, which also
+   * measures the authenticator's clock offset; the offset (at most ±2 steps)
+   * becomes the centre of that factor's window (RFC 6238 §6).
+   * @default 1
+   */
+  codes?: 1 | 2 | undefined;
 }
 
 /** Options of {@link createMfa}. */
@@ -101,8 +136,10 @@ export interface CreateMfaOptions {
   enrollmentTtlMs?: number | undefined;
   /** Live authenticators (active or pending) a user may have, 1–8 (AWS IAM allows 8). @default 8 */
   maxFactors?: number | undefined;
-  /** Recovery codes per set (1–100). @default 10 */
-  recoveryCodeCount?: number | undefined;
+  /** Recovery codes: how many per set, and whether they can be shown again. */
+  recoveryCodes?: RecoveryCodeOptions | undefined;
+  /** How an enrolment is confirmed. */
+  confirm?: ConfirmOptions | undefined;
   /** The clock, ms since the epoch; fractions are rounded down. @default Date.now */
   now?: (() => number) | undefined;
   /** Fills a buffer with random bytes. @default crypto.getRandomValues */
@@ -234,12 +271,42 @@ export interface ImportFactorResult {
   recoveryCodes?: string[];
 }
 
-/** Result of {@link Mfa.removeFactor}. */
-export interface RemoveFactorResult {
-  removed: boolean;
-  /** It was the last active factor: MFA is now off for the user, as after {@link Mfa.disable}. */
-  disabled: boolean;
+/**
+ * Re-verification of a change to the second factor (OWASP MFA Cheat Sheet:
+ * require an existing factor to change factors). `code` is what the user typed:
+ * a current code of any active authenticator, or a recovery code, checked
+ * and spent like a sign-in answer.
+ */
+export interface ReverifyOptions {
+  /** The user's current code; `undefined` is no code. */
+  code?: unknown;
 }
+
+/**
+ * A change refused by its re-verification: `reverify-required` (no code given
+ * under policy `reverify: 'code'`), or what the sign-in pipeline answered the
+ * code with.
+ */
+export type ReverifyFailure = { ok: false; reason: 'reverify-required' } | MfaFailure<'mismatch' | 'malformed' | 'replayed' | 'locked' | 'suspended'>;
+
+/** Result of {@link Mfa.removeFactor}. */
+export type RemoveFactorResult =
+  | {
+      ok: true;
+      removed: boolean;
+      /** It was the last active factor: MFA is now off for the user, as after {@link Mfa.disable}. */
+      disabled: boolean;
+    }
+  | ReverifyFailure;
+
+/** Result of {@link Mfa.regenerateRecoveryCodes} and {@link Mfa.viewRecoveryCodes}. */
+export type RecoveryCodesResult = { ok: true; recoveryCodes: string[] } | ReverifyFailure;
+
+/** Result of {@link Mfa.disable}. */
+export type DisableResult = { ok: true; /** A factor existed. */ disabled: boolean } | ReverifyFailure;
+
+/** Result of {@link Mfa.revokeAllDevices}. */
+export type RevokeAllDevicesResult = { ok: true; /** How many devices were trusted. */ revoked: number } | ReverifyFailure;
 
 /** What the "two-factor authentication" settings page shows. */
 export interface MfaStatus {
@@ -447,34 +514,59 @@ export interface Mfa {
   renameFactor(userId: string, factorId: string, label: string): Promise<boolean>;
   /**
    * Removes an authenticator. Removing the last active one is {@link Mfa.disable}:
-   * recovery codes and attempts go too. The host re-checks the password (and a current code) first.
+   * recovery codes, attempts and trusted devices go too. Re-verified (policy
+   * `reverify`): a current code of any authenticator, or a recovery code;
+   * cancelling an enrolment that is still pending needs none.
    * @param userId - the host's user id
    * @param factorId - from `listFactors`
-   * @returns `{ removed, disabled }`
-   * @throws {MfaError} `STORE_UNAVAILABLE`
+   * @param opts - `{ code }`: the user's current code
+   * @returns `{ ok: true, removed, disabled }` or `{ ok: false, reason }` (`reverify-required`, `mismatch`, `locked`, …)
+   * @throws {MfaError} `STORE_UNAVAILABLE`; {@link TypeError} on a bad factor id or options
    * @example
-   * const { disabled } = await mfa.removeFactor(user.id, factorId);
+   * const r = await mfa.removeFactor(user.id, factorId, { code: body.code });
+   * if (!r.ok) return c.json(r, httpStatusFor(r).status);
    */
-  removeFactor(userId: string, factorId: string): Promise<RemoveFactorResult>;
+  removeFactor(userId: string, factorId: string, opts?: ReverifyOptions): Promise<RemoveFactorResult>;
   /**
-   * Replaces the user's recovery codes with a new set; the old set stops working at once.
+   * Replaces the user's recovery codes with a new set; the old set stops
+   * working at once. Re-verified (policy `reverify`).
    * @param userId - the host's user id
-   * @returns the new codes, to show once
+   * @param opts - `{ code }`: the user's current code (a code of the old set works too)
+   * @returns `{ ok: true, recoveryCodes }` (show them once) or `{ ok: false, reason }`
    * @throws {MfaError} `NOT_ENROLLED` without an active factor; `STORE_UNAVAILABLE`
    * @example
-   * const codes = await mfa.regenerateRecoveryCodes(user.id);
+   * const r = await mfa.regenerateRecoveryCodes(user.id, { code: body.code });
+   * if (r.ok) show(formatRecoveryCodesText(r.recoveryCodes, { issuer: 'ACME', account: user.email }));
    */
-  regenerateRecoveryCodes(userId: string): Promise<string[]>;
+  regenerateRecoveryCodes(userId: string, opts?: ReverifyOptions): Promise<RecoveryCodesResult>;
   /**
-   * Removes every factor, the recovery codes, attempts and e-mail codes. The
-   * host re-checks the password (and a current second factor) first.
+   * The user's recovery codes still unused, shown again ("View recovery
+   * codes"). Only with `recoveryCodes: { viewable: true }`, which also keeps
+   * the set sealed with the key ring (docs/security.md says what that trades
+   * away). Re-verified (policy `reverify`); a recovery code given to
+   * re-verify is spent, so it is not among the codes shown.
    * @param userId - the host's user id
-   * @returns whether a factor existed
+   * @param opts - `{ code }`: the user's current code
+   * @returns `{ ok: true, recoveryCodes }` (empty when the user has none left, or
+   *   none were kept viewable) or `{ ok: false, reason }`
+   * @throws {MfaError} `INVALID_CONFIG` without `recoveryCodes.viewable`; `STORE_UNAVAILABLE`;
+   *   `SECRET_DECRYPTION_FAILED` when the sealed set cannot be opened with the key ring
+   * @example
+   * const r = await mfa.viewRecoveryCodes(user.id, { code: body.code });
+   */
+  viewRecoveryCodes(userId: string, opts?: ReverifyOptions): Promise<RecoveryCodesResult>;
+  /**
+   * Removes every factor, the recovery codes, attempts, e-mail codes and
+   * trusted devices. Re-verified (policy `reverify`); the host also re-checks
+   * the password first.
+   * @param userId - the host's user id
+   * @param opts - `{ code }`: the user's current code
+   * @returns `{ ok: true, disabled }` (whether a factor existed) or `{ ok: false, reason }`
    * @throws {MfaError} `STORE_UNAVAILABLE`
    * @example
-   * if (await checkPassword(user, req.body.password)) await mfa.disable(user.id);
+   * if (await checkPassword(user, body.password)) r = await mfa.disable(user.id, { code: body.code });
    */
-  disable(userId: string): Promise<boolean>;
+  disable(userId: string, opts?: ReverifyOptions): Promise<DisableResult>;
   /**
    * An owner's or administrator's reset after a lost phone: removes everything
    * as `disable` does, also lifting a suspension, and emits `mfa.reset` with the actor and reason.
@@ -543,15 +635,18 @@ export interface Mfa {
    */
   revokeDevice(userId: string, deviceId: string): Promise<boolean>;
   /**
-   * Stops trusting every device of the user: call it on a password change.
-   * `disable`, `reset` and removing the last authenticator do it too.
+   * Stops trusting every device of the user. `disable`, `reset` and removing
+   * the last authenticator do it too. Re-verified (policy `reverify`); after a
+   * password change or reset the host has re-verified the user itself, so it
+   * calls this under policy `reverify: 'host'` or passes the code it asked for.
    * @param userId - the host's user id
-   * @returns how many devices there were
+   * @param opts - `{ code }`: the user's current code
+   * @returns `{ ok: true, revoked }` (how many devices there were) or `{ ok: false, reason }`
    * @throws {MfaError} `STORE_UNAVAILABLE`; `INVALID_CONFIG` on a store without `supports.devices`
    * @example
-   * await mfa.revokeAllDevices(user.id); // after a password change
+   * const r = await mfa.revokeAllDevices(user.id, { code: body.code });
    */
-  revokeAllDevices(userId: string): Promise<number>;
+  revokeAllDevices(userId: string, opts?: ReverifyOptions): Promise<RevokeAllDevicesResult>;
   /**
    * The administrator's view for "require MFA for everyone": users with an
    * active authenticator, in pages ordered by user id. With the host's own user

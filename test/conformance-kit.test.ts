@@ -54,7 +54,7 @@ function mutant(patch: (inner: MemoryStore) => Partial<StoreImplementation>): ()
   };
 }
 
-const recoverySet = (inner: MemoryStore, userId: string): string[] =>
+const storedDigests = (inner: MemoryStore, userId: string): string[] =>
   (JSON.parse(inner.dump()) as { users: Array<{ id: string; recovery: string[] }> }).users.find((u) => u.id === userId)?.recovery ?? [];
 
 const devicesOf = (inner: MemoryStore): DeviceRecord[] => (JSON.parse(inner.dump()) as { users: Array<{ devices: DeviceRecord[] }> }).users.flatMap((u) => u.devices);
@@ -94,7 +94,7 @@ async function charge(inner: MemoryStore, userId: string, n: number): Promise<vo
 /** Wraps every method so that user ids go through `fold` first, as a collation or a normalising driver would. */
 function foldingUserIds(fold: (id: string) => string): () => Dumpable {
   return mutant((inner) => {
-    const byUser = ['getUser', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode'] as const;
+    const byUser = ['getUser', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'getRecoveryCodes', 'consumeRecoveryCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode'] as const;
     const out: Record<string, unknown> = {};
     for (const m of byUser) out[m] = (userId: string, ...rest: unknown[]) => (inner[m] as (...a: unknown[]) => unknown)(fold(userId), ...rest);
     out.putPendingFactor = (r: FactorRecord, o: Parameters<MfaStore['putPendingFactor']>[1]) => inner.putPendingFactor({ ...r, userId: fold(r.userId) }, o);
@@ -118,7 +118,7 @@ describe('runStoreConformance', () => {
     });
     expect(groups).toEqual(['MfaStore conformance', 'factors', 'attempts', 'recovery codes', 'one-time records', 'trusted devices', 'listing', 'values', 'raw storage']);
     expect(new Set(names).size).toBe(names.length);
-    const methods = ['getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode', 'putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge', 'putDevice', 'touchDevice', 'listDevices', 'revokeDevice', 'revokeAllDevices', 'listEnrolled', 'countEnrolled', 'rawDump'];
+    const methods = ['getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor', 'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'getRecoveryCodes', 'consumeRecoveryCode', 'putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge', 'putDevice', 'touchDevice', 'listDevices', 'revokeDevice', 'revokeAllDevices', 'listEnrolled', 'countEnrolled', 'rawDump'];
     for (const m of methods) expect(names.some((n) => n.startsWith(m) || n.includes(` ${m}`)), m).toBe(true);
     expect(collect({ createStore: () => createMemoryStore() }).size).toBe(names.length - [...names].filter((n) => n.startsWith('rawDump')).length);
   });
@@ -229,10 +229,10 @@ describe('the kit catches broken stores', () => {
     const failed = await failures(
       mutant((inner) => ({
         async consumeRecoveryCode(userId, digest) {
-          const set = recoverySet(inner, userId);
+          const set = storedDigests(inner, userId);
           await yieldTurn();
           if (!set.includes(digest)) return null;
-          await inner.replaceRecoveryCodes(userId, set.filter((d) => d !== digest));
+          await inner.replaceRecoveryCodes(userId, { digests: set.filter((d) => d !== digest), sealed: (await inner.getRecoveryCodes(userId)).sealed });
           for (let f = (await inner.getUser(userId)).attempts.failures; f > 0; f--) await inner.refundAttempt(userId, NO_LOCKS);
           return { recoveryCodes: set.length - 1 };
         },
@@ -322,11 +322,11 @@ describe('the kit catches broken stores', () => {
   it('activateFactor issuing recovery codes to a second factor', async () => {
     const failed = await failures(
       mutant((inner) => ({
-        async activateFactor(userId, factorId, counter, now, digests) {
-          const r = await inner.activateFactor(userId, factorId, counter, now, digests);
+        async activateFactor(userId, factorId, activation) {
+          const r = await inner.activateFactor(userId, factorId, activation);
           if (r === null || r.recoveryCodesIssued) return r;
-          await inner.replaceRecoveryCodes(userId, digests);
-          return { recoveryCodes: digests.length, recoveryCodesIssued: true };
+          await inner.replaceRecoveryCodes(userId, activation.recovery);
+          return { recoveryCodes: activation.recovery.digests.length, recoveryCodesIssued: true };
         },
       })),
     );
@@ -336,11 +336,11 @@ describe('the kit catches broken stores', () => {
   it('activateFactor deciding on a stale read', async () => {
     const failed = await failures(
       mutant((inner) => ({
-        async activateFactor(userId, factorId, counter, now, digests) {
+        async activateFactor(userId, factorId, activation) {
           const f = (await inner.getUser(userId)).factors.find((x) => x.id === factorId);
           await yieldTurn();
-          if (f === undefined || f.state !== 'pending' || f.expiresAt === null || f.expiresAt <= now) return null;
-          return (await inner.activateFactor(userId, factorId, counter, now, digests)) ?? { recoveryCodes: digests.length, recoveryCodesIssued: true };
+          if (f === undefined || f.state !== 'pending' || f.expiresAt === null || f.expiresAt <= activation.now) return null;
+          return (await inner.activateFactor(userId, factorId, activation)) ?? { recoveryCodes: activation.recovery.digests.length, recoveryCodesIssued: true };
         },
       })),
     );
@@ -348,7 +348,7 @@ describe('the kit catches broken stores', () => {
   });
 
   it('activateFactor ignoring expiry', async () => {
-    const failed = await failures(mutant((inner) => ({ activateFactor: async (u, f, c, now, d) => (await inner.activateFactor(u, f, c, now, d)) ?? inner.activateFactor(u, f, c, 0, d) })));
+    const failed = await failures(mutant((inner) => ({ activateFactor: async (u, f, a) => (await inner.activateFactor(u, f, a)) ?? inner.activateFactor(u, f, { ...a, now: 0 }) })));
     expectCaught(failed, 'activateFactor: refuses an expired pending factor');
   });
 
@@ -432,10 +432,10 @@ describe('the kit catches broken stores', () => {
   it('replaceRecoveryCodes as a delete, then an insert', async () => {
     const failed = await failures(
       mutant((inner) => ({
-        async replaceRecoveryCodes(userId, digests) {
-          if (!(await inner.replaceRecoveryCodes(userId, []))) return false;
+        async replaceRecoveryCodes(userId, set) {
+          if (!(await inner.replaceRecoveryCodes(userId, { digests: [], sealed: set.sealed }))) return false;
           await yieldTurn();
-          return inner.replaceRecoveryCodes(userId, [...new Set([...recoverySet(inner, userId), ...digests])].slice(0, 100));
+          return inner.replaceRecoveryCodes(userId, { digests: [...new Set([...storedDigests(inner, userId), ...set.digests])].slice(0, 100), sealed: set.sealed });
         },
       })),
     );

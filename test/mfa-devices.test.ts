@@ -1,7 +1,7 @@
 // Trusted devices ("trust this browser for 30 days") and the administrator's enrolment view.
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, isMfaError, type MfaStore } from '../src/index.js';
-import { enroll, harness, STEP } from './mfa-fixtures.js';
+import { enroll, harness, reverifyWith, STEP } from './mfa-fixtures.js';
 
 const DAY = 86_400_000;
 
@@ -41,10 +41,11 @@ describe('trusted devices', () => {
 
   it('revokeAllDevices (on a password change) revokes every device', async () => {
     const h = harness();
-    await enroll(h, 'u');
+    const { secret } = await enroll(h, 'u');
     const tokens = [];
     for (const label of ['one', 'two']) tokens.push((await h.mfa.rememberDevice('u', { label })).token);
-    expect(await h.mfa.revokeAllDevices('u')).toBe(2);
+    expect(await h.mfa.revokeAllDevices('u')).toEqual({ ok: false, reason: 'reverify-required' });
+    expect(await h.mfa.revokeAllDevices('u', reverifyWith(h, secret))).toEqual({ ok: true, revoked: 2 });
     for (const t of tokens) expect((await h.mfa.checkDevice('u', t)).ok).toBe(false);
 
   });
@@ -52,11 +53,11 @@ describe('trusted devices', () => {
   for (const end of ['disable', 'reset', 'removing the last factor'] as const) {
     it(`${end} revokes every device`, async () => {
       const h = harness();
-      const { factorId } = await enroll(h, 'u');
+      const { factorId, secret } = await enroll(h, 'u');
       const { token } = await h.mfa.rememberDevice('u', { label: 'x' });
-      if (end === 'disable') await h.mfa.disable('u');
+      if (end === 'disable') await h.mfa.disable('u', reverifyWith(h, secret));
       else if (end === 'reset') await h.mfa.reset('u', { actor: 'admin', reason: 'lost phone' });
-      else await h.mfa.removeFactor('u', factorId);
+      else await h.mfa.removeFactor('u', factorId, reverifyWith(h, secret));
       expect(await h.mfa.checkDevice('u', token)).toEqual({ ok: false, reason: 'expired' });
       expect(await h.mfa.listDevices('u')).toEqual([]);
     });

@@ -35,8 +35,10 @@ describe('events', () => {
     typed.push(lower);
     await h.mfa.verify('user-1', lower);
     await h.mfa.verify('user-1', recovery[0] as string); // used twice
-    recovery.push(...(await h.mfa.regenerateRecoveryCodes('user-1')));
-    await h.mfa.disable('user-1');
+    const regenerated = await h.mfa.regenerateRecoveryCodes('user-1', { code: recovery[2] as string });
+    if (!regenerated.ok) throw new Error(`regenerate: ${regenerated.reason}`);
+    recovery.push(...regenerated.recoveryCodes);
+    await h.mfa.disable('user-1', { code: recovery[recovery.length - 1] as string });
     await enroll(h, 'user-1');
     await h.mfa.reset('user-1', { actor: 'admin-1', reason: 'lost phone' });
 

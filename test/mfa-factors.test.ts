@@ -1,7 +1,7 @@
 // Several authenticators per user (DESIGN "The stateful layer"; AWS IAM allows 8).
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, isMfaError, type MfaStore } from '../src/index.js';
-import { codeAt, enroll, harness, STEP, wrongCode } from './mfa-fixtures.js';
+import { codeAt, enroll, harness, reverifyWith, STEP, wrongCode } from './mfa-fixtures.js';
 
 describe('several authenticators per user', () => {
   it('signs in with a code from any of them and says which', async () => {
@@ -69,13 +69,13 @@ describe('several authenticators per user', () => {
     await expect(h.mfa.renameFactor('u', a.factorId, 'tab\there')).rejects.toThrow(TypeError);
     expect((await h.mfa.listFactors('u')).map((f) => f.label)).toEqual(['Old phone', 'b']);
 
-    expect(await h.mfa.removeFactor('u', a.factorId)).toEqual({ removed: true, disabled: false });
+    expect(await h.mfa.removeFactor('u', a.factorId, reverifyWith(h, b.secret))).toEqual({ ok: true, removed: true, disabled: false });
     expect(await h.mfa.verify('u', codeAt(a.secret, h.clock.t))).toEqual({ ok: false, reason: 'mismatch' });
     expect(await h.mfa.status('u')).toMatchObject({ state: 'active', recoveryCodesRemaining: 10 });
-    expect(await h.mfa.removeFactor('u', b.factorId)).toEqual({ removed: true, disabled: true });
+    expect(await h.mfa.removeFactor('u', b.factorId, reverifyWith(h, b.secret))).toEqual({ ok: true, removed: true, disabled: true });
     expect(await h.mfa.status('u')).toMatchObject({ state: 'none', recoveryCodesRemaining: 0, factors: [] });
     expect(await h.mfa.verify('u', a.recoveryCodes[0] as string)).toEqual({ ok: false, reason: 'not-enrolled' });
-    expect(await h.mfa.removeFactor('u', b.factorId)).toEqual({ removed: false, disabled: false });
+    expect(await h.mfa.removeFactor('u', b.factorId)).toEqual({ ok: true, removed: false, disabled: false });
     expect(h.events.filter((e) => e.type === 'factor.removed').length).toBe(2);
     expect(h.events.filter((e) => e.type === 'mfa.disabled').length).toBe(1);
   });

@@ -47,6 +47,13 @@ export async function enroll(h: Harness, userId = 'user-1', label?: string): Pro
 
 export const codeAt = (secret: string, t: number): string => generateTotp(secret, { now: t });
 
+/** The current code of `secret` for a re-verification (which spends its step); moves the clock one step on. */
+export function reverifyWith(h: Harness, secret: string): { code: string } {
+  const code = codeAt(secret, h.clock.t);
+  h.clock.t += STEP;
+  return { code };
+}
+
 /** A code that is wrong for every step of the ±1 window at `t`. */
 export function wrongCode(secret: string, t: number): string {
   const near = new Set([codeAt(secret, t - STEP), codeAt(secret, t), codeAt(secret, t + STEP)]);

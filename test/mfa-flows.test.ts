@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isMfaError, normalizeRecoveryCode, parseOtpauthUri } from '../src/index.js';
-import { codeAt, enroll, harness, STEP, T0, wrongCode } from './mfa-fixtures.js';
+import { codeAt, enroll, harness, reverifyWith, STEP, T0, wrongCode } from './mfa-fixtures.js';
 
 describe('enrolment', () => {
   it('begins with a secret and a URI, pending for 15 minutes', async () => {
@@ -189,9 +189,11 @@ describe('sign-in', () => {
 describe('recovery codes, disable and reset', () => {
   it('regenerateRecoveryCodes replaces the whole set at once', async () => {
     const h = harness();
-    const { recoveryCodes } = await enroll(h);
+    const { secret, recoveryCodes } = await enroll(h);
     await h.mfa.verify('user-1', recoveryCodes[0] as string);
-    const fresh = await h.mfa.regenerateRecoveryCodes('user-1');
+    const r = await h.mfa.regenerateRecoveryCodes('user-1', reverifyWith(h, secret));
+    if (!r.ok) throw new Error(r.reason);
+    const fresh = r.recoveryCodes;
     expect(fresh).toHaveLength(10);
     expect(fresh.some((c) => recoveryCodes.includes(c))).toBe(false);
     expect(await h.mfa.status('user-1')).toMatchObject({ recoveryCodesRemaining: 10 });
@@ -210,12 +212,12 @@ describe('recovery codes, disable and reset', () => {
     const h = harness();
     const { secret, recoveryCodes } = await enroll(h);
     await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
-    expect(await h.mfa.disable('user-1')).toBe(true);
+    expect(await h.mfa.disable('user-1', reverifyWith(h, secret))).toEqual({ ok: true, disabled: true });
     expect(await h.mfa.status('user-1')).toEqual({ state: 'none', required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0, warnings: [] });
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'not-enrolled' });
     expect(await h.mfa.verify('user-1', recoveryCodes[0] as string)).toEqual({ ok: false, reason: 'not-enrolled' });
     expect((await h.store.getUser('user-1')).attempts).toEqual({ failures: 0, lockedUntil: null });
-    expect(await h.mfa.disable('user-1')).toBe(false);
+    expect(await h.mfa.disable('user-1')).toEqual({ ok: true, disabled: false });
     expect(h.events.filter((e) => e.type === 'mfa.disabled')).toHaveLength(1);
   });
 

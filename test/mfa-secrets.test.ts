@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createMemoryStore, createMfa, decodeSecret, hashRecoveryCode, isMfaError, type MfaStore } from '../src/index.js';
-import { codeAt, enroll, harness, randomKey, STEP } from './mfa-fixtures.js';
+import { codeAt, enroll, harness, randomKey, reverifyWith, STEP } from './mfa-fixtures.js';
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
@@ -12,7 +12,7 @@ async function copyFactor(store: MfaStore, from: string, to: string, id?: string
   if (rec === undefined) throw new Error('no factor to copy');
   const copy = { ...rec, id: id ?? rec.id, userId: to, label: `copy ${id ?? ''}`, state: 'pending' as const, expiresAt: Number.MAX_SAFE_INTEGER };
   await store.putPendingFactor(copy, { now: rec.createdAt, maxFactors: 8, replace: false });
-  await store.activateFactor(to, copy.id, rec.counter, rec.createdAt, []);
+  await store.activateFactor(to, copy.id, { counter: rec.counter, now: rec.createdAt, meta: rec.meta, recovery: { digests: [], sealed: null } });
 }
 
 const sealedOf = async (store: MfaStore, userId: string): Promise<{ id: string; secret: string }> => {
@@ -41,7 +41,7 @@ describe('secrets at rest (AES-256-GCM under the host key ring)', () => {
   it('refuses to open a record copied to another factor of the same user', async () => {
     const h = harness();
     const { secret } = await enroll(h, 'alice');
-    await h.mfa.disable('alice');
+    await h.mfa.disable('alice', reverifyWith(h, secret));
     await enroll(h, 'bob');
     await copyFactor(h.store, 'bob', 'alice', 'AAAAAAAAAAAAAAAAAAAAAA');
     const [copy] = (await h.store.getUser('alice')).factors;
@@ -158,7 +158,7 @@ describe('configuration', () => {
       ['digits 5', { ...base, totp: { digits: 5 } }],
       ['window 11', { ...base, totp: { window: 11 } }],
       ['enrollmentTtlMs 0', { ...base, enrollmentTtlMs: 0 }],
-      ['recoveryCodeCount 0', { ...base, recoveryCodeCount: 0 }],
+      ['recoveryCodes.count 0', { ...base, recoveryCodes: { count: 0 } }],
       ['now not a function', { ...base, now: 5 }],
     ];
     for (const [name, opts] of cases) {
@@ -256,7 +256,8 @@ describe('the opened-secret cache', () => {
       await copyFactor(h.store, 'a', 'c');
       await expect(h.mfa.verify('c', codeAt(a.secret, h.clock.t))).rejects.toSatisfy(isCode('SECRET_DECRYPTION_FAILED'));
       // Re-enrolment stores a new sealed record: the old secret must stop working at once.
-      await h.mfa.disable('a');
+      h.clock.t += STEP;
+      expect(await h.mfa.disable('a', reverifyWith(h, a.secret))).toEqual({ ok: true, disabled: true });
       const again = await enroll(h, 'a');
       expect(await h.mfa.verify('a', codeAt(a.secret, h.clock.t))).toMatchObject({ ok: false });
       expect((await h.mfa.verify('a', codeAt(again.secret, h.clock.t))).ok).toBe(true);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, createMfa, isMfaError, type MfaStore } from '../src/index.js';
-import { codeAt, enroll, harness, STEP, T0, wrongCode } from './mfa-fixtures.js';
+import { codeAt, enroll, harness, reverifyWith, STEP, T0, wrongCode } from './mfa-fixtures.js';
 
 type Method = Exclude<keyof MfaStore, 'supports'>;
 
@@ -93,14 +93,14 @@ describe('a failing store is STORE_UNAVAILABLE, never a success', () => {
     broken.set('putPendingFactor', 'before');
     await expect(h.mfa.beginEnrollment('u', { account: 'a' })).rejects.toSatisfy(unavailable);
     broken.clear();
-    await enroll(h, 'u');
+    const { secret } = await enroll(h, 'u');
     broken.set('replaceRecoveryCodes', 'before');
-    await expect(h.mfa.regenerateRecoveryCodes('u')).rejects.toSatisfy(unavailable);
+    await expect(h.mfa.regenerateRecoveryCodes('u', reverifyWith(h, secret))).rejects.toSatisfy(unavailable);
     broken.set('getUser', 'before');
     await expect(h.mfa.status('u')).rejects.toSatisfy(unavailable);
     await expect(h.mfa.listFactors('u')).rejects.toSatisfy(unavailable);
     broken.set('deleteUser', 'before');
-    await expect(h.mfa.disable('u')).rejects.toSatisfy(unavailable);
+    await expect(h.mfa.disable('u', reverifyWith(h, secret))).rejects.toSatisfy(unavailable);
     await expect(h.mfa.reset('u', { actor: 'a', reason: 'r' })).rejects.toSatisfy(unavailable);
     broken.clear();
     expect(await h.mfa.status('u')).toMatchObject({ state: 'active', recoveryCodesRemaining: 10 });

@@ -229,8 +229,8 @@ function implementation(sets: Call): StoreImplementation {
       return row === undefined ? { ok: false, reason: 'limit' } : { ok: true, factor: toFactor(row) };
     },
 
-    async activateFactor(userId, factorId, counter, now, digests) {
-      const [row] = await call('activateFactor', [userId, factorId, counter, now, digests.join(',')]);
+    async activateFactor(userId, factorId, { counter, now, meta, recovery }) {
+      const [row] = await call('activateFactor', [userId, factorId, counter, now, meta, recovery.digests.join(','), recovery.sealed]);
       return row === undefined ? null : { recoveryCodes: Number(row.n), recoveryCodesIssued: Number(row.issued) === 1 };
     },
 
@@ -268,8 +268,14 @@ function implementation(sets: Call): StoreImplementation {
       await call('refundAttempt', [userId, JSON.stringify(schedule.locks)]);
     },
 
-    async replaceRecoveryCodes(userId, digests) {
-      return flag(await call('replaceRecoveryCodes', [userId, digests.join(',')]));
+    async replaceRecoveryCodes(userId, { digests, sealed }) {
+      return flag(await call('replaceRecoveryCodes', [userId, digests.join(','), sealed]));
+    },
+
+    async getRecoveryCodes(userId) {
+      const [row] = await call('getRecoveryCodes', [userId]);
+      const digests = row === undefined ? '' : text(row.digests);
+      return { digests: digests === '' ? [] : digests.split(','), sealed: row?.sealed === null || row?.sealed === undefined ? null : text(row.sealed) };
     },
 
     async consumeRecoveryCode(userId, digest) {
@@ -461,10 +467,12 @@ function tableStatements(t: Tables): string[] {
   locked_until BIGINT NULL
 ) ${TABLE_OPTIONS}`,
     // One row per user from the first factor on: the recovery-code digests
-    // (comma-separated) and the row every structural change locks first.
+    // (comma-separated), the sealed copy of the set, and the row every
+    // structural change locks first.
     `CREATE TABLE IF NOT EXISTS ${t.recovery} (
   user_id VARBINARY(255) NOT NULL PRIMARY KEY,
-  digests VARBINARY(6500) NOT NULL
+  digests VARBINARY(6500) NOT NULL,
+  sealed VARBINARY(4096) NULL
 ) ${TABLE_OPTIONS}`,
     `CREATE TABLE IF NOT EXISTS ${t.codes} (
   user_id VARBINARY(255) NOT NULL,
@@ -595,6 +603,8 @@ const DIGEST = (name: string): string => `${name} VARBINARY(64)`;
 const TIME = (name: string): string => `${name} BIGINT`;
 const LOCKS = 'p_locks TEXT';
 const DIGESTS = 'p_digests VARBINARY(6500)';
+const SEALED = 'p_sealed VARBINARY(4096)';
+const META = 'p_meta VARBINARY(4096)';
 
 /**
  * Every procedure, by method: its parameters and body. How they stay correct:
@@ -643,7 +653,7 @@ END`],
     // The user's lock row is created (or locked) first, so concurrent
     // enrolments of one user run one after the other: the second sees the
     // first's factor, by label and in the count of live factors.
-    putPendingFactor: [[USER, FACTOR, 'p_kind VARBINARY(32)', 'p_label VARBINARY(256)', 'p_secret VARBINARY(4096)', 'p_counter BIGINT', TIME('p_created'), TIME('p_expires'), TIME('p_last_used'), 'p_meta VARBINARY(4096)', TIME('p_now'), 'p_max INT', 'p_replace BOOLEAN'], transaction(
+    putPendingFactor: [[USER, FACTOR, 'p_kind VARBINARY(32)', 'p_label VARBINARY(256)', 'p_secret VARBINARY(4096)', 'p_counter BIGINT', TIME('p_created'), TIME('p_expires'), TIME('p_last_used'), META, TIME('p_now'), 'p_max INT', 'p_replace BOOLEAN'], transaction(
       `  DECLARE v_lock_row INT;
   DECLARE v_same VARBINARY(64);
   DECLARE v_live INT;
@@ -667,17 +677,17 @@ END`],
 
     // Under the user's lock row, so of concurrent activations of two factors
     // exactly one finds no other active factor and issues the codes.
-    activateFactor: [[USER, FACTOR, 'p_counter BIGINT', TIME('p_now'), DIGESTS], transaction(
+    activateFactor: [[USER, FACTOR, 'p_counter BIGINT', TIME('p_now'), META, DIGESTS, SEALED], transaction(
       `  DECLARE v_lock_row INT;
   DECLARE v_others INT;
   DECLARE v_codes VARBINARY(6500);
 `,
       `    ${factorCount}
-    UPDATE ${t.factors} SET state = 'active', counter = p_counter, expires_at = NULL, last_used_at = p_now
+    UPDATE ${t.factors} SET state = 'active', counter = p_counter, expires_at = NULL, last_used_at = p_now, meta = p_meta
       WHERE user_id = p_user AND id = p_factor AND state = 'pending' AND expires_at > p_now;
     IF ROW_COUNT() > 0 THEN
       SELECT COUNT(*) INTO v_others FROM ${t.factors} WHERE user_id = p_user AND id <> p_factor AND state = 'active';
-      IF v_others = 0 THEN UPDATE ${t.recovery} SET digests = p_digests WHERE user_id = p_user; END IF;
+      IF v_others = 0 THEN UPDATE ${t.recovery} SET digests = p_digests, sealed = p_sealed WHERE user_id = p_user; END IF;
       SELECT digests INTO v_codes FROM ${t.recovery} WHERE user_id = p_user;
       ${clearFailures(t)}
       SELECT v_others = 0 AS issued, ${countDigests('v_codes')} AS n;
@@ -762,16 +772,22 @@ END`],
 END`],
 
     // Under the user's lock row, which activations and removals take too:
-    // concurrent replacements leave exactly one whole set.
-    replaceRecoveryCodes: [[USER, DIGESTS], transaction(
+    // concurrent replacements leave exactly one whole set, digests and copy.
+    replaceRecoveryCodes: [[USER, DIGESTS, SEALED], transaction(
       `  DECLARE v_lock_row INT;
   DECLARE v_active INT;
 `,
       `    ${factorCount}
     SELECT COUNT(*) INTO v_active FROM ${t.factors} WHERE user_id = p_user AND state = 'active';
-    IF v_active > 0 THEN UPDATE ${t.recovery} SET digests = p_digests WHERE user_id = p_user; END IF;
+    IF v_active > 0 THEN UPDATE ${t.recovery} SET digests = p_digests, sealed = p_sealed WHERE user_id = p_user; END IF;
     SELECT v_active > 0 AS ok;`,
     )],
+
+    // One row, one consistent read. (A user with only pending factors has the
+    // row with no digests and no copy: the same answer as none.)
+    getRecoveryCodes: [[USER], `BEGIN
+  SELECT digests, sealed FROM ${t.recovery} WHERE user_id = p_user;
+END`],
 
     // The set is read on its locked row: a digest is removed, and accepted, once.
     consumeRecoveryCode: [[USER, DIGEST('p_digest')], transaction(

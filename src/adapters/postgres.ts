@@ -196,8 +196,8 @@ function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): St
       }
     },
 
-    async activateFactor(userId, factorId, counter, now, digests) {
-      const [row] = await run('activateFactor', [userId, factorId, counter, now, digests]);
+    async activateFactor(userId, factorId, { counter, now, meta, recovery }) {
+      const [row] = await run('activateFactor', [userId, factorId, counter, now, recovery.digests, recovery.sealed, meta]);
       return row === undefined ? null : { recoveryCodes: Number(row.n), recoveryCodesIssued: row.issued === true };
     },
 
@@ -233,8 +233,13 @@ function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): St
       await run('refundAttempt', [userId, schedule.locks]);
     },
 
-    async replaceRecoveryCodes(userId, digests) {
-      return (await run('replaceRecoveryCodes', [userId, digests])).length > 0;
+    async replaceRecoveryCodes(userId, { digests, sealed }) {
+      return (await run('replaceRecoveryCodes', [userId, digests, sealed])).length > 0;
+    },
+
+    async getRecoveryCodes(userId) {
+      const [row] = await run('getRecoveryCodes', [userId]);
+      return row === undefined ? { digests: [], sealed: null } : { digests: row.digests as string[], sealed: (row.sealed as string | null) ?? null };
     },
 
     async consumeRecoveryCode(userId, digest) {
@@ -414,8 +419,10 @@ function schemaStatements(t: Tables): string[] {
 )`,
     `CREATE TABLE IF NOT EXISTS ${t.recovery} (
   user_id text PRIMARY KEY,
-  digests text[] NOT NULL
+  digests text[] NOT NULL,
+  sealed text
 )`,
+    `ALTER TABLE ${t.recovery} ADD COLUMN IF NOT EXISTS sealed text`,
     `CREATE TABLE IF NOT EXISTS ${t.codes} (
   user_id text NOT NULL,
   id text NOT NULL,
@@ -549,7 +556,7 @@ ON CONFLICT (user_id, label) WHERE state = 'pending' DO UPDATE SET
   ${FACTOR_COLUMNS.filter((c) => c !== 'user_id' && c !== 'label').map((c) => `${c} = CASE WHEN ${keep} THEN f.${c} ELSE EXCLUDED.${c} END`).join(',\n  ')}
 RETURNING ${cols}`,
 
-    // $1 user, $2 factor, $3 counter, $4 now, $5 digests. Concurrent
+    // $1 user, $2 factor, $3 counter, $4 now, $5 digests, $6 sealed set, $7 meta. Concurrent
     // activations of two pending factors of one user: each first locks all of
     // the user's factor rows in id order, so the second waits for the first
     // to commit and then sees, on those locked rows, the first factor active:
@@ -560,15 +567,17 @@ RETURNING ${cols}`,
     // way, so the count returned is that of its newest version.
     activateFactor: `WITH mine AS MATERIALIZED (${lockFactorsSql(t)}
 ), act AS (
-  UPDATE ${t.factors} SET state = 'active', counter = $3::bigint, expires_at = NULL, last_used_at = $4::bigint
+  UPDATE ${t.factors} SET state = 'active', counter = $3::bigint, expires_at = NULL, last_used_at = $4::bigint, meta = $7::text
   WHERE user_id = $1::text AND id = $2::text AND state = 'pending' AND expires_at > $4::bigint AND (SELECT count(*) FROM mine) > 0
   RETURNING id
 ), verdict AS MATERIALIZED (
   SELECT NOT EXISTS (SELECT 1 FROM mine WHERE id <> $2::text AND state = 'active') AS issued FROM act
 ), rec AS (
-  INSERT INTO ${t.recovery} AS r (user_id, digests)
-  SELECT $1::text, CASE WHEN issued THEN $5::text[] ELSE '{}'::text[] END FROM verdict
-  ON CONFLICT (user_id) DO UPDATE SET digests = CASE WHEN (SELECT issued FROM verdict) THEN EXCLUDED.digests ELSE r.digests END
+  INSERT INTO ${t.recovery} AS r (user_id, digests, sealed)
+  SELECT $1::text, CASE WHEN issued THEN $5::text[] ELSE '{}'::text[] END, CASE WHEN issued THEN $6::text END FROM verdict
+  ON CONFLICT (user_id) DO UPDATE SET
+    digests = CASE WHEN (SELECT issued FROM verdict) THEN EXCLUDED.digests ELSE r.digests END,
+    sealed = CASE WHEN (SELECT issued FROM verdict) THEN EXCLUDED.sealed ELSE r.sealed END
   RETURNING cardinality(digests) AS n
 ), clr AS (
   ${clearFailuresSql(t, 'rec')}
@@ -652,9 +661,11 @@ function recoveryStatements(t: Tables) {
     // One row per user holds the whole set (written with the first active
     // factor, deleted with the last): a replacement overwrites it under its
     // row lock, so concurrent replacements leave exactly one whole set.
-    replaceRecoveryCodes: `UPDATE ${t.recovery} SET digests = $2::text[]
+    replaceRecoveryCodes: `UPDATE ${t.recovery} SET digests = $2::text[], sealed = $3::text
 WHERE user_id = $1::text AND EXISTS (SELECT 1 FROM ${t.factors} WHERE user_id = $1::text AND state = 'active')
 RETURNING 1`,
+
+    getRecoveryCodes: `SELECT digests, sealed FROM ${t.recovery} WHERE user_id = $1::text`,
 
     // A concurrent consumer waits for the row lock and re-checks `= ANY` on
     // the new row: a digest is removed, and accepted, once.

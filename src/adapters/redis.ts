@@ -126,9 +126,10 @@ export function createRedisStore(client: RedisClient, opts: RedisStoreOptions = 
       return { ok: true, factor: record };
     },
 
-    async activateFactor(userId, factorId, counter, now, digests) {
+    async activateFactor(userId, factorId, { counter, now, meta, recovery }) {
       const k = keys(userId);
-      const r = (await run(ACTIVATE, [k.factors, k.attempts, k.recovery], [factorId, String(counter), String(now), ...digests])) as Reply[] | null;
+      const args = [factorId, String(counter), String(now), meta, recovery.sealed ?? '', ...recovery.digests];
+      const r = (await run(ACTIVATE, [k.factors, k.attempts, k.recovery, k.sealed], args)) as Reply[] | null;
       return r === null ? null : { recoveryCodes: Number(r[0]), recoveryCodesIssued: Number(r[1]) === 1 };
     },
 
@@ -166,9 +167,15 @@ export function createRedisStore(client: RedisClient, opts: RedisStoreOptions = 
       await run(REFUND, [keys(userId).attempts], [scheduleArgs(schedule)[0]]);
     },
 
-    async replaceRecoveryCodes(userId, digests) {
+    async replaceRecoveryCodes(userId, { digests, sealed }) {
       const k = keys(userId);
-      return Number(await run(REPLACE_RECOVERY, [k.factors, k.recovery], digests)) === 1;
+      return Number(await run(REPLACE_RECOVERY, [k.factors, k.recovery, k.sealed], [sealed ?? '', ...digests])) === 1;
+    },
+
+    async getRecoveryCodes(userId) {
+      const k = keys(userId);
+      const [sealed, ...digests] = (await run(GET_RECOVERY, [k.recovery, k.sealed], [])) as Reply[];
+      return { digests: digests.map(String), sealed: typeof sealed === 'string' && sealed !== '' ? sealed : null };
     },
 
     async consumeRecoveryCode(userId, digest) {
@@ -260,8 +267,8 @@ function userHashTag(userId: string): string {
 function userKeys(prefix: string) {
   return (userId: string) => {
     const base = prefix + userHashTag(userId);
-    const k = { factors: `${base}:factors`, attempts: `${base}:attempts`, recovery: `${base}:recovery`, codes: `${base}:codes`, devices: `${base}:devices` };
-    return { ...k, all: [k.factors, k.attempts, k.recovery, k.codes, k.devices] as const };
+    const k = { factors: `${base}:factors`, attempts: `${base}:attempts`, recovery: `${base}:recovery`, sealed: `${base}:recovery-sealed`, codes: `${base}:codes`, devices: `${base}:devices` };
+    return { ...k, all: [k.factors, k.attempts, k.recovery, k.sealed, k.codes, k.devices] as const };
   };
 }
 
@@ -460,6 +467,15 @@ end
 `;
 
 /** Whether the factors hash holds an active factor. */
+// Replaces a user's recovery set: the digests from ARGV[from…], the sealed copy unless ''.
+const SET_RECOVERY = `
+local function set_recovery(set, sealed, copy, from)
+  redis.call('DEL', set, sealed)
+  if #ARGV >= from then redis.call('SADD', set, unpack(ARGV, from)) end
+  if copy ~= '' then redis.call('SET', sealed, copy) end
+end
+`;
+
 const HAS_ACTIVE = `
 local function hasActive(key)
   for _, v in ipairs(redis.call('HVALS', key)) do
@@ -531,8 +547,9 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if active == 0 then redis.call('PEXPIRE', KEYS[1], ttl(latest, now, tonumber(ARGV[8]))) end
 return {'ok'}`);
 
-// KEYS: factors, attempts, recovery. ARGV: id, counter, now, digests… → {recovery codes, issued} or nil
-const ACTIVATE = script(`${HAS_ACTIVE}
+// KEYS: factors, attempts, recovery, recovery-sealed. ARGV: id, counter, now, meta, sealed set or '', digests…
+// → {recovery codes, issued} or nil
+const ACTIVATE = script(`${HAS_ACTIVE}${SET_RECOVERY}
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 if not v then return false end
 local f = cjson.decode(v)
@@ -543,12 +560,12 @@ f.state = 'active'
 f.counter = ARGV[2]
 f.expiresAt = cjson.null
 f.lastUsedAt = ARGV[3]
+f.meta = ARGV[4]
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(f))
 redis.call('PERSIST', KEYS[1])
 redis.call('DEL', KEYS[2])
 if first then
-  redis.call('DEL', KEYS[3])
-  if #ARGV >= 4 then redis.call('SADD', KEYS[3], unpack(ARGV, 4)) end
+  set_recovery(KEYS[3], KEYS[4], ARGV[5], 6)
   return {redis.call('SCARD', KEYS[3]), 1}
 end
 return {redis.call('SCARD', KEYS[3]), 0}`);
@@ -584,17 +601,17 @@ f.secret = ARGV[3]
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(f))
 return 1`);
 
-// KEYS: factors, attempts, recovery, codes, devices. ARGV: id → {removed, disabled}
+// KEYS: every key of the user (factors first). ARGV: id → {removed, disabled}
 const REMOVE_FACTOR = script(`${HAS_ACTIVE}
 if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return {0, 0} end
 if hasActive(KEYS[1]) then return {1, 0} end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('DEL', unpack(KEYS))
 return {1, 1}`);
 
-// KEYS: factors, attempts, recovery, codes, devices → whether a factor existed
+// KEYS: every key of the user (factors first) → whether a factor existed
 const DELETE_USER = script(`
 local existed = redis.call('EXISTS', KEYS[1])
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('DEL', unpack(KEYS))
 return existed`);
 
 // KEYS: factors, attempts. ARGV: state, now, locks, suspendAfter
@@ -623,12 +640,17 @@ const REFUND = script(`${ATTEMPTS}
 refund(KEYS[1], ARGV[1])
 return 1`);
 
-// KEYS: factors, recovery. ARGV: digests…
-const REPLACE_RECOVERY = script(`${HAS_ACTIVE}
+// KEYS: factors, recovery, recovery-sealed. ARGV: sealed set or '', digests…
+const REPLACE_RECOVERY = script(`${HAS_ACTIVE}${SET_RECOVERY}
 if not hasActive(KEYS[1]) then return 0 end
-redis.call('DEL', KEYS[2])
-if #ARGV >= 1 then redis.call('SADD', KEYS[2], unpack(ARGV)) end
+set_recovery(KEYS[2], KEYS[3], ARGV[1], 2)
 return 1`);
+
+// KEYS: recovery, recovery-sealed → {sealed set or '', digests…}
+const GET_RECOVERY = script(`
+local out = {redis.call('GET', KEYS[2]) or ''}
+for _, d in ipairs(redis.call('SMEMBERS', KEYS[1])) do out[#out + 1] = d end
+return out`);
 
 // KEYS: recovery, attempts. ARGV: digest → recovery codes left, or nil
 const CONSUME_RECOVERY = script(`

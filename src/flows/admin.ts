@@ -4,11 +4,19 @@ import { assertInteger, describe } from '../internal/assert.js';
 import { assertFactorId, assertLabel, assertUserId } from '../internal/ids.js';
 import type { Mfa } from '../types.js';
 import type { ResolvedConfig } from './config.js';
-import { newRecoveryCodes } from './factors/recovery.js';
+import { newRecoveryCodes, unusedRecoveryCodes } from './factors/recovery.js';
+import type { Reverify } from './reverify.js';
 import { requireCapability } from './store.js';
 
-/** renameFactor, removeFactor, regenerateRecoveryCodes, disable and reset of {@link Mfa}. */
-export function adminFlows(cfg: ResolvedConfig): Pick<Mfa, 'renameFactor' | 'removeFactor' | 'regenerateRecoveryCodes' | 'disable' | 'reset' | 'listEnrolled' | 'countEnrolled'> {
+/**
+ * renameFactor, removeFactor, regenerateRecoveryCodes, viewRecoveryCodes,
+ * disable, reset and the enrolment listing of {@link Mfa}; the changes a user
+ * makes are re-verified first.
+ */
+export function adminFlows(
+  cfg: ResolvedConfig,
+  reverify: Reverify,
+): Pick<Mfa, 'renameFactor' | 'removeFactor' | 'regenerateRecoveryCodes' | 'viewRecoveryCodes' | 'disable' | 'reset' | 'listEnrolled' | 'countEnrolled'> {
   const { store, emit } = cfg;
   return {
     async renameFactor(userId, factorId, label) {
@@ -18,32 +26,49 @@ export function adminFlows(cfg: ResolvedConfig): Pick<Mfa, 'renameFactor' | 'rem
       return store.renameFactor(userId, factorId, label);
     },
 
-    async removeFactor(userId, factorId) {
+    async removeFactor(userId, factorId, opts) {
       assertUserId(userId);
       assertFactorId(factorId);
       const now = cfg.clock();
+      // Cancelling an enrolment that is still pending gives nobody anything: no code needed.
+      const refused = await reverify(userId, opts, now, (factors) => factors.some((f) => f.id === factorId && f.state === 'pending'));
+      if (refused !== null) return refused;
       const r = await store.removeFactor(userId, factorId);
       if (r.removed) emit(() => ({ type: 'factor.removed', userId, at: now, factorId }));
       if (r.disabled) emit(() => ({ type: 'mfa.disabled', userId, at: now }));
-      return r;
+      return { ok: true, removed: r.removed, disabled: r.disabled };
     },
 
-    async regenerateRecoveryCodes(userId) {
+    async regenerateRecoveryCodes(userId, opts) {
       assertUserId(userId);
       const now = cfg.clock();
-      const { codes, digests } = newRecoveryCodes(cfg);
+      const refused = await reverify(userId, opts, now);
+      if (refused !== null) return refused;
+      const { codes, set } = await newRecoveryCodes(cfg, userId);
       // One conditional step: a concurrent disable cannot leave codes behind.
-      if (!(await store.replaceRecoveryCodes(userId, digests))) throw new MfaError('NOT_ENROLLED', 'recovery codes need an active factor');
+      if (!(await store.replaceRecoveryCodes(userId, set))) throw new MfaError('NOT_ENROLLED', 'recovery codes need an active factor');
       emit(() => ({ type: 'recovery.regenerated', userId, at: now }));
-      return codes;
+      return { ok: true, recoveryCodes: codes };
     },
 
-    async disable(userId) {
+    async viewRecoveryCodes(userId, opts) {
+      assertUserId(userId);
+      if (!cfg.viewableRecoveryCodes) throw new MfaError('INVALID_CONFIG', 'viewRecoveryCodes needs createMfa({ recoveryCodes: { viewable: true } })');
+      const now = cfg.clock();
+      const refused = await reverify(userId, opts, now);
+      if (refused !== null) return refused;
+      // Read after the re-verification, so a recovery code spent on it is not shown.
+      return { ok: true, recoveryCodes: await unusedRecoveryCodes(cfg, userId, await store.getRecoveryCodes(userId)) };
+    },
+
+    async disable(userId, opts) {
       assertUserId(userId);
       const now = cfg.clock();
-      const existed = await store.deleteUser(userId);
-      if (existed) emit(() => ({ type: 'mfa.disabled', userId, at: now }));
-      return existed;
+      const refused = await reverify(userId, opts, now);
+      if (refused !== null) return refused;
+      const disabled = await store.deleteUser(userId);
+      if (disabled) emit(() => ({ type: 'mfa.disabled', userId, at: now }));
+      return { ok: true, disabled };
     },
 
     async listEnrolled(opts = {}) {

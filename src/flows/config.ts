@@ -46,6 +46,12 @@ export interface ResolvedConfig {
   enrollmentTtlMs: number;
   maxFactors: number;
   recoveryCodeCount: number;
+  /** Recovery-code sets are also kept sealed, for `viewRecoveryCodes`. */
+  viewableRecoveryCodes: boolean;
+  /** Codes an enrolment is confirmed with. */
+  confirmCodes: 1 | 2;
+  /** Who re-verifies a user before a change: a code through the flows, or the host. */
+  reverify: 'code' | 'host';
   random: RandomSource | undefined;
   /** The injected clock, as a safe integer of ms. */
   clock: () => number;
@@ -89,6 +95,13 @@ export function resolveConfig(opts: CreateMfaOptions): ResolvedConfig {
     throw invalid('policy.required must be a boolean, { graceEndsAt: number } or a function of the user id');
   }
   const { schedule, warnAfter } = resolveThrottle(policy.throttle);
+  const reverify = policy.reverify ?? 'code';
+  if (reverify !== 'code' && reverify !== 'host') throw invalid(`policy.reverify must be 'code' or 'host', got ${describe(reverify)}`);
+  const recovery = options(opts.recoveryCodes, 'recoveryCodes', ['count', 'viewable']) as NonNullable<CreateMfaOptions['recoveryCodes']>;
+  if (recovery.viewable !== undefined && typeof recovery.viewable !== 'boolean') throw invalid('recoveryCodes.viewable must be a boolean');
+  const confirm = options(opts.confirm, 'confirm', ['codes']) as NonNullable<CreateMfaOptions['confirm']>;
+  const confirmCodes = confirm.codes ?? 1;
+  if (confirmCodes !== 1 && confirmCodes !== 2) throw invalid(`confirm.codes must be 1 or 2, got ${describe(confirmCodes)}`);
 
   const t = opts.totp ?? {};
   if (typeof t !== 'object' || t === null) throw invalid(`totp must be an object, got ${describe(t)}`);
@@ -118,7 +131,10 @@ export function resolveConfig(opts: CreateMfaOptions): ResolvedConfig {
     window,
     enrollmentTtlMs: integer(opts.enrollmentTtlMs, 'enrollmentTtlMs', 900_000, 60_000, 86_400_000),
     maxFactors: integer(opts.maxFactors, 'maxFactors', 8, 1, 8),
-    recoveryCodeCount: integer(opts.recoveryCodeCount, 'recoveryCodeCount', 10, 1, 100),
+    recoveryCodeCount: integer(recovery.count, 'recoveryCodes.count', 10, 1, 100),
+    viewableRecoveryCodes: recovery.viewable === true,
+    confirmCodes,
+    reverify,
     random: opts.random,
     clock: safeClock(opts.now ?? Date.now),
     emit: createEmitter(opts.onEvent as ((event: MfaEvent) => void | Promise<void>) | undefined),
@@ -131,12 +147,19 @@ function integer(value: unknown, name: string, fallback: number, min: number, ma
   return n;
 }
 
+/** An options object (absent: empty) with only `known` keys, each present one defined. */
+function options(value: unknown, name: string, known: readonly string[]): Record<string, unknown> {
+  const o = value ?? {};
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw invalid(`${name} must be an object { ${known.map((k) => `${k}?`).join(', ')} }, got ${describe(o)}`);
+  for (const [key, v] of Object.entries(o)) {
+    if (!known.includes(key)) throw invalid(`${name}.${key} is not an option (${known.join(', ')})`);
+    if (v === undefined) throw invalid(`${name}.${key} is present but undefined; remove it or give it a value`);
+  }
+  return o as Record<string, unknown>;
+}
+
 function resolveThrottle(throttle: unknown): { schedule: ThrottleSchedule; warnAfter: number } {
-  const t = throttle ?? {};
-  if (typeof t !== 'object' || t === null || Array.isArray(t)) throw invalid(`policy.throttle must be an object { locks?, suspendAfter?, warnAfter? }, got ${describe(t)}`);
-  const known = new Set(['locks', 'suspendAfter', 'warnAfter']);
-  for (const key of Object.keys(t)) if (!known.has(key)) throw invalid(`policy.throttle.${key} is not an option (locks, suspendAfter, warnAfter)`);
-  const o = t as { locks?: unknown; suspendAfter?: unknown; warnAfter?: unknown };
+  const o = options(throttle, 'policy.throttle', ['locks', 'suspendAfter', 'warnAfter']);
   const locks = o.locks ?? DEFAULT_LOCKS;
   if (!Array.isArray(locks) || locks.length === 0 || locks.length > 1000 || locks[0] !== 0 || !locks.every((ms) => Number.isSafeInteger(ms) && ms >= 0)) {
     throw invalid('policy.throttle.locks must be an array of 1–1000 lock durations in ms, starting with 0');

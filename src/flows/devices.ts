@@ -7,6 +7,7 @@ import type { DeviceRecord } from '../store/types.js';
 import type { DeviceInfo, Mfa } from '../types.js';
 import type { ResolvedConfig } from './config.js';
 import { digest } from './digest.js';
+import type { Reverify } from './reverify.js';
 import { toBase64Url } from './secrets.js';
 import { requireCapability } from './store.js';
 
@@ -19,7 +20,7 @@ const DEVICE_ID = /^[0-9a-f]{64}$/;
 const deviceInfo = (d: DeviceRecord): DeviceInfo => ({ id: d.id, label: d.label, createdAt: d.createdAt, lastSeenAt: d.lastSeenAt, expiresAt: d.expiresAt });
 
 /** rememberDevice, checkDevice, listDevices, revokeDevice and revokeAllDevices of {@link Mfa}. */
-export function deviceFlows(cfg: ResolvedConfig): Pick<Mfa, 'rememberDevice' | 'checkDevice' | 'listDevices' | 'revokeDevice' | 'revokeAllDevices'> {
+export function deviceFlows(cfg: ResolvedConfig, reverify: Reverify): Pick<Mfa, 'rememberDevice' | 'checkDevice' | 'listDevices' | 'revokeDevice' | 'revokeAllDevices'> {
   // The user is in the digest too: a token never names a device of another user.
   const deviceId = (userId: string, token: string): string => digest(cfg.pepper, 'mfakit/device', userId, token);
   const store = (flow: string) => requireCapability(cfg.store, 'devices', flow);
@@ -76,13 +77,15 @@ export function deviceFlows(cfg: ResolvedConfig): Pick<Mfa, 'rememberDevice' | '
       return revoked;
     },
 
-    async revokeAllDevices(userId) {
+    async revokeAllDevices(userId, opts) {
       assertUserId(userId);
       const devices = store('revokeAllDevices');
       const now = cfg.clock();
-      const count = await devices.revokeAllDevices(userId);
-      if (count > 0) cfg.emit(() => ({ type: 'device.revoked', userId, at: now, all: true }));
-      return count;
+      const refused = await reverify(userId, opts, now);
+      if (refused !== null) return refused;
+      const revoked = await devices.revokeAllDevices(userId);
+      if (revoked > 0) cfg.emit(() => ({ type: 'device.revoked', userId, at: now, all: true }));
+      return { ok: true, revoked };
     },
   };
 }

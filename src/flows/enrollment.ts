@@ -37,6 +37,16 @@ async function pendingFactor(cfg: ResolvedConfig, f: { id: string; userId: strin
   };
 }
 
+/**
+ * The codes of a confirmation: one code, or an array of two consecutive ones
+ * (always taken as a two-code confirmation); one code where `confirm.codes`
+ * asks for two, or anything not shaped like codes, is `null`: malformed.
+ */
+function confirmationCodes(input: unknown, needed: 1 | 2): readonly [string] | readonly [string, string] | null {
+  if (Array.isArray(input)) return input.length === 2 && input.every(isTotpCode) ? (input as [string, string]) : null;
+  return needed === 1 && isTotpCode(input) ? [input] : null;
+}
+
 /** beginEnrollment, confirmEnrollment and importFactor of {@link Mfa}. */
 export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick<Mfa, 'beginEnrollment' | 'confirmEnrollment' | 'importFactor'> {
   const confirm = totpConfirm(cfg, cache);
@@ -87,8 +97,8 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
       // them leaves an enrolment that nobody can confirm without the secret, and that expires.
       const put = await cfg.store.putPendingFactor(record, { now, maxFactors: cfg.maxFactors, replace: true });
       if (!put.ok) throw new MfaError('FACTOR_LIMIT', `the user already has ${cfg.maxFactors} authenticators; remove one first`);
-      const { codes, digests } = newRecoveryCodes(cfg);
-      const activated = await cfg.store.activateFactor(userId, id, lastStep, now, digests);
+      const { codes, set } = await newRecoveryCodes(cfg, userId);
+      const activated = await cfg.store.activateFactor(userId, id, { counter: lastStep, now, meta: record.meta, recovery: set });
       if (activated === null) throw new MfaError('NOT_ENROLLED', 'the imported factor was removed before it became active');
       cfg.emit(() => ({ type: 'enrollment.confirmed', userId, at: now, factorId: id }));
       return activated.recoveryCodesIssued ? { factorId: id, weakSecret, recoveryCodes: codes } : { factorId: id, weakSecret };
@@ -97,9 +107,10 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
     async confirmEnrollment(userId, code) {
       assertUserId(userId);
       const now = cfg.clock();
-      if (!isTotpCode(code)) return { ok: false, reason: 'malformed' };
-      const { codes, digests } = newRecoveryCodes(cfg);
-      const r = await runAttempt(cfg, confirm, userId, { code, digests }, now);
+      const answer = confirmationCodes(code, cfg.confirmCodes);
+      if (answer === null) return { ok: false, reason: 'malformed' };
+      const { codes, set } = await newRecoveryCodes(cfg, userId);
+      const r = await runAttempt(cfg, confirm, userId, { codes: answer, recovery: set }, now);
       if (!r.ok) {
         if (r.failure.reason !== 'not-enrolled') return r.failure as Exclude<typeof r.failure, { reason: 'replayed' }>;
         // Nothing pending: say "expired" when an enrolment ran out, so the page can offer to start again.

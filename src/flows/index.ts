@@ -7,6 +7,7 @@ import { enrollmentFlows } from './enrollment.js';
 import { codeFlows } from './factors/oob-code.js';
 import { createVerifierCache } from './factors/totp.js';
 import { deviceFlows } from './devices.js';
+import { createReverify } from './reverify.js';
 import { createSignIn } from './sign-in.js';
 import { statusFlows } from './status.js';
 
@@ -42,6 +43,7 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
   const cfg = resolveConfig(opts);
   const cache = createVerifierCache(cfg);
   const signIn = createSignIn(cfg, cache);
+  const reverify = createReverify(cfg, signIn);
   return Object.freeze({
     ...enrollmentFlows(cfg, cache),
     verify(userId: string, code: unknown) {
@@ -53,8 +55,8 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
       }
     },
     ...statusFlows(cfg),
-    ...adminFlows(cfg),
-    ...deviceFlows(cfg),
+    ...adminFlows(cfg, reverify),
+    ...deviceFlows(cfg, reverify),
     ...challengeFlows(cfg, signIn),
     ...codeFlows(cfg),
   });

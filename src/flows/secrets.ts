@@ -2,7 +2,7 @@ import { decodeSecret, encodeSecret } from '../core/secret.js';
 import { MfaError } from '../errors.js';
 import type { SecretKeyRing } from '../types.js';
 
-/** Seals and opens factor secrets: AES-256-GCM bound to the user, the factor and the key id. */
+/** Seals and opens factor secrets (and viewable recovery-code sets): AES-256-GCM bound to the user, the factor and the key id. */
 export interface SecretVault {
   seal(userId: string, factorId: string, secret: Uint8Array): Promise<string>;
   /** `stale` when the record is not sealed under the current key and should be re-sealed. */
@@ -12,8 +12,9 @@ export interface SecretVault {
 const KEY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const IV_BYTES = 12;
 const VERSION = 'v2';
-// Longest sealed text read back: a 64-byte secret sealed is about 140 characters.
-const MAX_SEALED = 1024;
+// Longest sealed text read back, as stores keep it: a 64-byte secret sealed is
+// about 140 characters, a set of 100 recovery codes about 3,400.
+const MAX_SEALED = 4096;
 const PLAIN = 'plain';
 
 /**
@@ -140,7 +141,7 @@ const copy = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => {
 };
 
 const failed = (why: string, cause?: unknown): MfaError =>
-  new MfaError('SECRET_DECRYPTION_FAILED', `stored TOTP secret could not be decrypted: ${why}`, cause === undefined ? undefined : { cause });
+  new MfaError('SECRET_DECRYPTION_FAILED', `a stored secret could not be decrypted: ${why}`, cause === undefined ? undefined : { cause });
 
 const config = (message: string): MfaError => new MfaError('INVALID_CONFIG', message);
 

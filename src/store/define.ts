@@ -2,6 +2,7 @@ import { MfaError } from '../errors.js';
 import { assertInteger, describe } from '../internal/assert.js';
 import { assertDigest, assertFactorId, assertLabel, assertName, assertTime, assertUserId } from '../internal/ids.js';
 import type {
+  Activation,
   AttemptReservation,
   ChallengeRecord,
   CodeRecord,
@@ -9,6 +10,7 @@ import type {
   EnrolledUser,
   FactorRecord,
   MfaStore,
+  RecoverySet,
   StoreImplementation,
   StoreSupports,
   ThrottleSchedule,
@@ -20,7 +22,7 @@ const DEFINED = Symbol.for('mfakit.store');
 const IMPLEMENTATION = Symbol('mfakit.store.implementation');
 const REQUIRED = [
   'getUser', 'putPendingFactor', 'activateFactor', 'advanceCounter', 'renameFactor', 'resealFactor', 'removeFactor',
-  'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'consumeRecoveryCode',
+  'deleteUser', 'beginAttempt', 'refundAttempt', 'replaceRecoveryCodes', 'getRecoveryCodes', 'consumeRecoveryCode',
 ] as const;
 const ONE_TIME = ['putCode', 'beginCodeAttempt', 'acceptCode', 'deleteCode', 'putChallenge', 'spendChallenge', 'deleteChallenge'] as const;
 const DEVICES = ['putDevice', 'touchDevice', 'listDevices', 'revokeDevice', 'revokeAllDevices'] as const;
@@ -122,13 +124,11 @@ function build(impl: StoreImplementation, fail: StoreFailure | undefined): MfaSt
       if (typeof opts.replace !== 'boolean') throw new TypeError('replace must be a boolean');
       return invoke('putPendingFactor', () => impl.putPendingFactor(factor, { now: opts.now, maxFactors: opts.maxFactors, replace: opts.replace }), (r) => (r.ok ? { ok: true as const, factor: copyFactor(r.factor) } : { ok: false as const, reason: 'limit' as const }));
     }),
-    activateFactor: checked((userId, factorId, counter, now, digests) => {
+    activateFactor: checked((userId, factorId, activation) => {
       assertUserId(userId);
       assertFactorId(factorId);
-      assertCounter(counter);
-      assertTime(now, 'now');
-      const copy = copyDigests(digests);
-      return invoke('activateFactor', () => impl.activateFactor(userId, factorId, counter, now, copy), (r) => (r === null ? null : { recoveryCodes: r.recoveryCodes, recoveryCodesIssued: r.recoveryCodesIssued }));
+      const copy = copyActivation(activation);
+      return invoke('activateFactor', () => impl.activateFactor(userId, factorId, copy), (r) => (r === null ? null : { recoveryCodes: r.recoveryCodes, recoveryCodesIssued: r.recoveryCodesIssued }));
     }),
     advanceCounter: checked((userId, factorId, counter, now) => {
       assertUserId(userId);
@@ -171,9 +171,14 @@ function build(impl: StoreImplementation, fail: StoreFailure | undefined): MfaSt
       assertSchedule(schedule);
       return invoke('refundAttempt', () => impl.refundAttempt(userId, schedule));
     }),
-    replaceRecoveryCodes: checked((userId, digests) => {
+    replaceRecoveryCodes: checked((userId, set) => {
       assertUserId(userId);
-      return invoke('replaceRecoveryCodes', () => impl.replaceRecoveryCodes(userId, copyDigests(digests)));
+      const copy = copyRecoverySet(set);
+      return invoke('replaceRecoveryCodes', () => impl.replaceRecoveryCodes(userId, copy));
+    }),
+    getRecoveryCodes: checked((userId) => {
+      assertUserId(userId);
+      return invoke('getRecoveryCodes', () => impl.getRecoveryCodes(userId), copyRecoverySet);
     }),
     consumeRecoveryCode: checked((userId, digest) => {
       assertUserId(userId);
@@ -326,6 +331,26 @@ function assertSealed(value: unknown, name: string): asserts value is string {
   }
 }
 
+function copyActivation(activation: unknown): Activation {
+  if (typeof activation !== 'object' || activation === null) throw new TypeError(`activation must be an object { counter, now, meta, recovery }, got ${describe(activation)}`);
+  const a = activation as Activation;
+  assertCounter(a.counter);
+  assertTime(a.now, 'activation.now');
+  assertMeta(a.meta, 'activation.meta');
+  return { counter: a.counter, now: a.now, meta: a.meta, recovery: copyRecoverySet(a.recovery) };
+}
+
+function copyRecoverySet(set: unknown): RecoverySet {
+  if (typeof set !== 'object' || set === null) throw new TypeError(`a recovery set must be an object { digests, sealed }, got ${describe(set)}`);
+  const { digests, sealed } = set as RecoverySet;
+  if (sealed !== null) assertSealed(sealed, 'sealed');
+  return { digests: copyDigests(digests), sealed };
+}
+
+function assertMeta(value: unknown, name: string): asserts value is string {
+  if (typeof value !== 'string' || value.length > MAX_META) throw new TypeError(`${name} must be a string of at most ${MAX_META} characters`);
+}
+
 function copyDigests(digests: unknown): string[] {
   if (!Array.isArray(digests) || digests.length > MAX_RECOVERY_CODES) throw new TypeError(`digests must be an array of at most ${MAX_RECOVERY_CODES}`);
   const copy = digests.slice() as string[];
@@ -347,7 +372,7 @@ function copyFactorIn(record: unknown): FactorRecord {
   assertTime(f.createdAt, 'record.createdAt');
   if (f.expiresAt !== null) assertTime(f.expiresAt, 'record.expiresAt');
   if (f.lastUsedAt !== null) assertTime(f.lastUsedAt, 'record.lastUsedAt');
-  if (typeof f.meta !== 'string' || f.meta.length > MAX_META) throw new TypeError(`record.meta must be a string of at most ${MAX_META} characters`);
+  assertMeta(f.meta, 'record.meta');
   return copyFactor(f);
 }
 

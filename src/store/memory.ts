@@ -8,6 +8,7 @@ import type {
   EnrolledUser,
   FactorRecord,
   MfaStore,
+  RecoverySet,
   StoreImplementation,
   ThrottleSchedule,
 } from './types.js';
@@ -28,6 +29,8 @@ interface UserState {
   failures: number;
   lockedUntil: number | null;
   recovery: Set<string>;
+  /** The sealed copy of the recovery set, when the host keeps it viewable. */
+  recoverySealed: string | null;
   codes: Map<string, CodeRecord>;
   devices: Map<string, DeviceRecord>;
 }
@@ -50,7 +53,7 @@ export function createMemoryStore(): MemoryStore {
 
   const user = (userId: string): UserState => {
     let u = users.get(userId);
-    if (u === undefined) users.set(userId, (u = { factors: new Map(), failures: 0, lockedUntil: null, recovery: new Set(), codes: new Map(), devices: new Map() }));
+    if (u === undefined) users.set(userId, (u = { factors: new Map(), failures: 0, lockedUntil: null, recovery: new Set(), recoverySealed: null, codes: new Map(), devices: new Map() }));
     return u;
   };
   const activeCount = (u: UserState): number => {
@@ -64,7 +67,7 @@ export function createMemoryStore(): MemoryStore {
     u.lockedUntil = null;
   };
   const clear = (u: UserState, userId: string): void => {
-    if (u.factors.size === 0 && u.codes.size === 0 && u.failures === 0 && u.recovery.size === 0 && u.devices.size === 0) users.delete(userId);
+    if (u.factors.size === 0 && u.codes.size === 0 && u.failures === 0 && u.recovery.size === 0 && u.recoverySealed === null && u.devices.size === 0) users.delete(userId);
   };
 
   const impl: StoreImplementation = {
@@ -97,14 +100,14 @@ export function createMemoryStore(): MemoryStore {
       return { ok: true, factor: record };
     },
 
-    async activateFactor(userId, factorId, counter, now, digests) {
+    async activateFactor(userId, factorId, { counter, now, meta, recovery }) {
       const u = users.get(userId);
       const f = u?.factors.get(factorId);
       if (u === undefined || f === undefined || f.state !== 'pending' || f.expiresAt === null || f.expiresAt <= now) return null;
       const first = activeCount(u) === 0;
-      u.factors.set(factorId, { ...f, state: 'active', counter, expiresAt: null, lastUsedAt: now });
+      u.factors.set(factorId, { ...f, state: 'active', counter, meta, expiresAt: null, lastUsedAt: now });
       clearFailures(u);
-      if (first) u.recovery = new Set(digests);
+      if (first) setRecovery(u, recovery);
       return { recoveryCodes: u.recovery.size, recoveryCodesIssued: first };
     },
 
@@ -164,11 +167,16 @@ export function createMemoryStore(): MemoryStore {
       clear(u, userId);
     },
 
-    async replaceRecoveryCodes(userId, digests) {
+    async replaceRecoveryCodes(userId, set) {
       const u = users.get(userId);
       if (u === undefined || activeCount(u) === 0) return false;
-      u.recovery = new Set(digests);
+      setRecovery(u, set);
       return true;
+    },
+
+    async getRecoveryCodes(userId) {
+      const u = users.get(userId);
+      return u === undefined ? { digests: [], sealed: null } : { digests: [...u.recovery], sealed: u.recoverySealed };
     },
 
     async consumeRecoveryCode(userId, digest) {
@@ -313,10 +321,15 @@ export function createMemoryStore(): MemoryStore {
 
   const dump = (): string =>
     JSON.stringify({
-      users: [...users].map(([id, u]) => ({ id, factors: [...u.factors.values()], failures: u.failures, lockedUntil: u.lockedUntil, recovery: [...u.recovery], codes: [...u.codes.values()], devices: [...u.devices.values()] })),
+      users: [...users].map(([id, u]) => ({ id, factors: [...u.factors.values()], failures: u.failures, lockedUntil: u.lockedUntil, recovery: [...u.recovery], recoverySealed: u.recoverySealed, codes: [...u.codes.values()], devices: [...u.devices.values()] })),
       challenges: [...challenges.values()],
     });
   return defineStore(impl, { dump });
+}
+
+function setRecovery(u: UserState, set: RecoverySet): void {
+  u.recovery = new Set(set.digests);
+  u.recoverySealed = set.sealed;
 }
 
 /** `locks[min(failures, length - 1)]`: the one lookup a store makes in the schedule. */

@@ -128,6 +128,28 @@ export interface PendingFactorOptions {
 /** The answer of {@link FactorStore.putPendingFactor}. */
 export type PendingFactorResult = { ok: true; factor: FactorRecord } | { ok: false; reason: 'limit' };
 
+/**
+ * A user's recovery codes as stored: the digests of the codes still unused,
+ * and, when the host keeps the set viewable, a sealed copy of the whole set
+ * (opaque ASCII text of at most 4096 characters, encrypted by the flows).
+ */
+export interface RecoverySet {
+  digests: readonly string[];
+  /** The sealed copy, or `null` (the default: digests only). Consuming a code leaves it as it is. */
+  sealed: string | null;
+}
+
+/** What {@link FactorStore.activateFactor} writes. */
+export interface Activation {
+  /** The factor's counter from now on (the step its confirmation code was for). */
+  counter: number;
+  now: number;
+  /** The factor's `meta` from now on (confirmation may measure parameters, like a clock offset). */
+  meta: string;
+  /** The user's recovery codes, stored when this is the user's first active factor. */
+  recovery: RecoverySet;
+}
+
 /** The answer of {@link FactorStore.activateFactor}. */
 export interface Activated extends Accepted {
   /** The digests given were stored: this was the user's first active factor. */
@@ -157,12 +179,12 @@ export interface FactorStore {
 
   /**
    * In one step, when factor `factorId` is pending and `expiresAt > now`:
-   * makes it active with `counter`, `expiresAt = null`, `lastUsedAt = now`;
-   * clears the user's failures; and, when the user had no other active
-   * factor, replaces the recovery codes with `recoveryDigests`. Otherwise
-   * `null`, changing nothing.
+   * makes it active with `counter`, `meta`, `expiresAt = null`,
+   * `lastUsedAt = now`; clears the user's failures; and, when the user had no
+   * other active factor, replaces the recovery set (digests and sealed copy)
+   * with `recovery`. Otherwise `null`, changing nothing.
    */
-  activateFactor(userId: string, factorId: string, counter: number, now: number, recoveryDigests: readonly string[]): Promise<Activated | null>;
+  activateFactor(userId: string, factorId: string, activation: Activation): Promise<Activated | null>;
 
   /**
    * In one step, when factor `factorId` is active and `counter` is greater than
@@ -206,13 +228,17 @@ export interface AttemptStore {
   refundAttempt(userId: string, schedule: ThrottleSchedule): Promise<void>;
 }
 
-/** One set of recovery-code digests per user. */
+/** One set of recovery codes per user: digests, and optionally a sealed copy. */
 export interface RecoveryCodeStore {
   /**
-   * Replaces the whole set in one step when the user has an active factor;
-   * whether it did. Concurrent replacements leave exactly one whole set.
+   * Replaces the whole set (digests and sealed copy) in one step when the
+   * user has an active factor; whether it did. Concurrent replacements leave
+   * exactly one whole set: never the digests of one and the copy of another.
    */
-  replaceRecoveryCodes(userId: string, digests: readonly string[]): Promise<boolean>;
+  replaceRecoveryCodes(userId: string, set: RecoverySet): Promise<boolean>;
+
+  /** The digests left and the sealed copy, in one consistent read; `{ digests: [], sealed: null }` when none. */
+  getRecoveryCodes(userId: string): Promise<RecoverySet>;
 
   /**
    * Removes `digest` from the set and clears the user's failures, in one

@@ -1,6 +1,7 @@
 // FactorStore: pending factors, activation, the monotonic counter, and the user-level reads and deletes.
 import type { FactorRecord, ThrottleSchedule } from '../store/types.js';
 import {
+  activation,
   activeFactor,
   CLEAN,
   type Case,
@@ -166,7 +167,10 @@ const pending: Case[] = [
   },
 ];
 
-const activation: Case[] = [
+// What a confirmation may measure and store in place of the pending factor's meta.
+const CONFIRMED_META = '{"digits":6,"period":30,"offset":-1}';
+
+const activations: Case[] = [
   {
     name: 'activateFactor: activates with the counter, clears failures and lock, and issues the first recovery codes',
     async run({ store, user }) {
@@ -176,8 +180,8 @@ const activation: Case[] = [
       for (let i = 0; i < 2; i++) await store.beginAttempt(u, 'pending', T, LOCK_AT_2);
       equal((await store.getUser(u)).attempts, { failures: 2, lockedUntil: T + 60_000 }, 'getUser after two failed confirmations');
       const codes = digests(3);
-      equal(await store.activateFactor(u, rec.id, 4242, T + 5, codes), { recoveryCodes: 3, recoveryCodesIssued: true }, 'activateFactor(first factor)');
-      const act: FactorRecord = { ...rec, state: 'active', counter: 4242, expiresAt: null, lastUsedAt: T + 5 };
+      equal(await store.activateFactor(u, rec.id, activation(4242, T + 5, codes, CONFIRMED_META)), { recoveryCodes: 3, recoveryCodesIssued: true }, 'activateFactor(first factor)');
+      const act: FactorRecord = { ...rec, state: 'active', counter: 4242, expiresAt: null, lastUsedAt: T + 5, meta: CONFIRMED_META };
       await expectUser(store, u, { factors: [act], attempts: CLEAN, recoveryCodes: 3 }, 'after activateFactor');
       equal(await store.consumeRecoveryCode(u, codes[1] as string), { recoveryCodes: 2 }, 'consumeRecoveryCode(a code issued by activateFactor)');
     },
@@ -192,7 +196,7 @@ const activation: Case[] = [
       await store.putPendingFactor(rec, putOpts());
       await fail(store, u, 2);
       const second = digests(5);
-      equal(await store.activateFactor(u, rec.id, 7, T + 9, second), { recoveryCodes: 4, recoveryCodesIssued: false }, 'activateFactor(second factor)');
+      equal(await store.activateFactor(u, rec.id, activation(7, T + 9, second, rec.meta)), { recoveryCodes: 4, recoveryCodesIssued: false }, 'activateFactor(second factor)');
       equal((await store.getUser(u)).attempts, CLEAN, 'getUser(…).attempts after activating a second factor');
       equal(await store.consumeRecoveryCode(u, second[0] as string), null, 'consumeRecoveryCode(a digest given to the second activation)');
       equal(await store.consumeRecoveryCode(u, first[0] as string), { recoveryCodes: 3 }, 'consumeRecoveryCode(a code of the first set)');
@@ -205,9 +209,9 @@ const activation: Case[] = [
       const rec = pendingFactor(u);
       await store.putPendingFactor(rec, putOpts());
       await store.beginAttempt(u, 'pending', T, LOCK_AT_2);
-      equal(await store.activateFactor(u, rec.id, 5, rec.expiresAt as number, digests(2)), null, 'activateFactor(now = expiresAt)');
+      equal(await store.activateFactor(u, rec.id, activation(5, rec.expiresAt as number, digests(2), rec.meta)), null, 'activateFactor(now = expiresAt)');
       await expectUser(store, u, { factors: [rec], attempts: { failures: 1, lockedUntil: null }, recoveryCodes: 0 }, 'after a refused activateFactor');
-      ok((await store.activateFactor(u, rec.id, 5, (rec.expiresAt as number) - 1, [])) !== null, 'activateFactor(now = expiresAt - 1): expected a result, got null');
+      ok((await store.activateFactor(u, rec.id, activation(5, (rec.expiresAt as number) - 1, [], rec.meta))) !== null, 'activateFactor(now = expiresAt - 1): expected a result, got null');
     },
   },
   {
@@ -215,14 +219,14 @@ const activation: Case[] = [
     async run({ store, user }) {
       const u = user();
       const act = await activeFactor(store, u, { codes: digests(2) });
-      equal(await store.activateFactor(u, act.id, 5000, T + 10, digests(3)), null, 'activateFactor(an active factor)');
-      equal(await store.activateFactor(u, factorId(), 5000, T + 10, []), null, 'activateFactor(an unknown factor id)');
+      equal(await store.activateFactor(u, act.id, activation(5000, T + 10, digests(3), CONFIRMED_META)), null, 'activateFactor(an active factor)');
+      equal(await store.activateFactor(u, factorId(), activation(5000, T + 10, [], CONFIRMED_META)), null, 'activateFactor(an unknown factor id)');
       const other = user();
       const rec = pendingFactor(other);
       await store.putPendingFactor(rec, putOpts());
-      equal(await store.activateFactor(u, rec.id, 5000, T + 10, []), null, 'activateFactor(another user’s factor id)');
+      equal(await store.activateFactor(u, rec.id, activation(5000, T + 10, [], CONFIRMED_META)), null, 'activateFactor(another user’s factor id)');
       const nobody = user();
-      equal(await store.activateFactor(nobody, rec.id, 5000, T + 10, digests(2)), null, 'activateFactor(unknown user)');
+      equal(await store.activateFactor(nobody, rec.id, activation(5000, T + 10, digests(2), CONFIRMED_META)), null, 'activateFactor(unknown user)');
       await expectUser(store, u, { factors: [act], attempts: CLEAN, recoveryCodes: 2 }, 'after refused activations');
       await expectUser(store, other, { factors: [rec], attempts: CLEAN, recoveryCodes: 0 }, 'of the other user after refused activations');
       equal(await store.getUser(nobody), UNKNOWN_USER, 'getUser(an unknown user after activateFactor)');
@@ -244,7 +248,7 @@ const activation: Case[] = [
       const rec = pendingFactor(u);
       await store.putPendingFactor(rec, putOpts());
       const sets = Array.from({ length: 20 }, () => digests(3));
-      const results = await concurrently(20, (i) => store.activateFactor(u, rec.id, 100 + i, T + 1, sets[i] as string[]));
+      const results = await concurrently(20, (i) => store.activateFactor(u, rec.id, activation(100 + i, T + 1, sets[i] as string[], rec.meta)));
       const winners = results.flatMap((r, i) => (r === null ? [] : [i]));
       equal(winners.length, 1, 'activateFactor ×20 concurrently: successes');
       const w = winners[0] as number;
@@ -262,7 +266,7 @@ const activation: Case[] = [
       const recs = Array.from({ length: 10 }, () => pendingFactor(u));
       for (const r of recs) await store.putPendingFactor(r, putOpts(T, 20));
       const sets = recs.map(() => digests(2));
-      const results = await concurrently(10, (i) => store.activateFactor(u, (recs[i] as FactorRecord).id, 5, T + 1, sets[i] as string[]));
+      const results = await concurrently(10, (i) => store.activateFactor(u, (recs[i] as FactorRecord).id, activation(5, T + 1, sets[i] as string[], (recs[i] as FactorRecord).meta)));
       equal(countWhere(results, (r) => r !== null), 10, 'activateFactor of 10 factors concurrently: successes');
       const issuers = results.flatMap((r, i) => (r?.recoveryCodesIssued === true ? [i] : []));
       equal(issuers.length, 1, 'activateFactor of 10 factors concurrently: results with recoveryCodesIssued');
@@ -457,4 +461,4 @@ const others: Case[] = [
 ];
 
 /** The FactorStore tests. */
-export const factorCases: readonly Case[] = [...pending, ...activation, ...counter, ...others];
+export const factorCases: readonly Case[] = [...pending, ...activations, ...counter, ...others];

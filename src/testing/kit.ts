@@ -1,7 +1,7 @@
 // Shared pieces of the conformance kit: its own assertions (no node:assert, so
 // the kit runs in browsers and under any runner), random ids, record builders
 // and the shape of a test case.
-import type { DeviceStore, FactorRecord, ListingStore, MfaStore, OneTimeStore, StoreSupports, ThrottleSchedule, UserRecord } from '../store/types.js';
+import type { Activation, DeviceStore, FactorRecord, ListingStore, MfaStore, OneTimeStore, RecoverySet, StoreSupports, ThrottleSchedule, UserRecord } from '../store/types.js';
 
 /**
  * Thrown by the conformance kit when a store breaks the contract; the
@@ -118,6 +118,12 @@ export function randomHex(bytes: number): string {
 export const digest = (): string => randomHex(32);
 /** `n` distinct digests. */
 export const digests = (n: number): string[] => Array.from({ length: n }, digest);
+
+/** A recovery set of `digests` with its sealed copy (none by default). */
+export const recoverySet = (digests: readonly string[], sealed: string | null = null): RecoverySet => ({ digests, sealed });
+
+/** What `activateFactor` writes: the counter, the time, the factor's meta from then on, and the first recovery set. */
+export const activation = (counter: number, now: number, codes: readonly string[], meta: string, sealed: string | null = null): Activation => ({ counter, now, meta, recovery: recoverySet(codes, sealed) });
 /** A factor id: the alphabet and length `defineStore()` allows. */
 export const factorId = (): string => `f_${randomHex(12)}`;
 /** A sealed secret as the flows make them: printable ASCII, opaque to the store. */
@@ -149,13 +155,13 @@ export const putOpts = (now = T, maxFactors = 8, replace = false) => ({ now, max
  * Stores a pending factor and activates it at `T + 1` with `counter`, issuing
  * `codes` when it is the user's first active factor; returns the record as stored.
  */
-export async function activeFactor(store: MfaStore, userId: string, opts: { counter?: number; codes?: readonly string[]; over?: Partial<FactorRecord> } = {}): Promise<FactorRecord> {
+export async function activeFactor(store: MfaStore, userId: string, opts: { counter?: number; codes?: readonly string[]; sealed?: string; over?: Partial<FactorRecord> } = {}): Promise<FactorRecord> {
   const rec = pendingFactor(userId, opts.over);
   const put = await store.putPendingFactor(rec, putOpts(rec.createdAt));
   equal(put, { ok: true, factor: rec }, 'putPendingFactor(a new pending factor)');
   const counter = opts.counter ?? 1000;
   const now = rec.createdAt + 1;
-  const done = await store.activateFactor(userId, rec.id, counter, now, opts.codes ?? []);
+  const done = await store.activateFactor(userId, rec.id, activation(counter, now, opts.codes ?? [], rec.meta, opts.sealed ?? null));
   ok(done !== null, `activateFactor(a fresh pending factor): expected a result, got null`);
   return { ...rec, state: 'active', counter, expiresAt: null, lastUsedAt: now };
 }

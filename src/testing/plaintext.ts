@@ -1,6 +1,6 @@
 // Raw storage (`rawDump`): what a dump of the store's own storage can prove at the store level.
 import type { MfaStore } from '../store/types.js';
-import { activeFactor, type Case, digest, digests, equal, fail, type Kit, ok, oneTime, pendingFactor, putOpts, sealed, T } from './kit.js';
+import { activation, activeFactor, type Case, digest, digests, equal, fail, type Kit, ok, oneTime, pendingFactor, putOpts, recoverySet, sealed, T } from './kit.js';
 import { challengeRecord, codeRecord } from './one-time.js';
 
 /**
@@ -85,7 +85,7 @@ export const plaintextCases: readonly Case[] = [
       await store.consumeRecoveryCode(u, codes[0] as string);
       await lacks(kit, { 'consumed digest': codes[0] as string }, 'after consumeRecoveryCode');
       const next = digests(2);
-      await store.replaceRecoveryCodes(u, next);
+      await store.replaceRecoveryCodes(u, recoverySet(next));
       await lacks(kit, { 'replaced digest 2': codes[1] as string, 'replaced digest 3': codes[2] as string }, 'after replaceRecoveryCodes');
       const resealed = sealed();
       await store.resealFactor(u, factor.id, factor.secret, resealed);
@@ -153,9 +153,9 @@ export const plaintextCases: readonly Case[] = [
       await store.beginAttempt(nobody, 'pending', T, { locks: [0], suspendAfter: 100 });
       await store.refundAttempt(nobody, { locks: [0], suspendAfter: 100 });
       await store.advanceCounter(nobody, 'f_none', 5, T);
-      await store.activateFactor(nobody, 'f_none', 5, T, digests(1));
+      await store.activateFactor(nobody, 'f_none', activation(5, T, digests(1), '{}'));
       await store.consumeRecoveryCode(nobody, digest());
-      await store.replaceRecoveryCodes(nobody, digests(1));
+      await store.replaceRecoveryCodes(nobody, recoverySet(digests(1)));
       await store.renameFactor(nobody, 'f_none', 'x');
       await store.removeFactor(nobody, 'f_none');
       if (store.supports.oneTime) {
@@ -172,7 +172,7 @@ export const plaintextCases: readonly Case[] = [
       const rejected = digests(2);
       const pendingOnly = kit.user();
       await store.putPendingFactor(pendingFactor(pendingOnly), putOpts());
-      await store.replaceRecoveryCodes(pendingOnly, rejected);
+      await store.replaceRecoveryCodes(pendingOnly, recoverySet(rejected));
       await lacks(kit, { 'unknown user id': nobody, 'refused factor secret': refused.secret, 'refused recovery digest': rejected[0] as string }, 'after reads and refused writes');
     },
   },

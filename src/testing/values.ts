@@ -1,7 +1,7 @@
 // What goes in comes out: user ids kept exactly as given, numbers as JS numbers,
 // records copied in and out, and invalid arguments refused before they reach storage.
 import type { FactorRecord, MfaStore } from '../store/types.js';
-import { activeFactor, CLEAN, type Case, digest, digests, equal, expectUser, factorId, fail, NO_LOCKS, ok, oneTime, pendingFactor, putOpts, rejects, show, T, UNKNOWN_USER } from './kit.js';
+import { activation, activeFactor, CLEAN, type Case, digest, digests, equal, expectUser, factorId, fail, NO_LOCKS, ok, oneTime, pendingFactor, putOpts, recoverySet, rejects, show, T, UNKNOWN_USER } from './kit.js';
 import { challengeRecord, codeRecord } from './one-time.js';
 
 const MAX_USER_ID_BYTES = 255;
@@ -85,7 +85,7 @@ const numbers: Case[] = [
       const rec = pendingFactor(u, { createdAt: big, expiresAt: max - 1 });
       equal(await store.putPendingFactor(rec, putOpts(big)), { ok: true, factor: rec }, 'putPendingFactor(times above 2^32)');
       equal(await store.beginAttempt(u, 'pending', big, NO_LOCKS), { factors: [rec], reservation: { allowed: true, failures: 1, lockedUntil: null, suspended: false } }, 'beginAttempt(pending, times above 2^32)');
-      equal(await store.activateFactor(u, rec.id, 2 ** 40 + 3, big + 1, digests(2)), { recoveryCodes: 2, recoveryCodesIssued: true }, 'activateFactor(counter 2^40 + 3)');
+      equal(await store.activateFactor(u, rec.id, activation(2 ** 40 + 3, big + 1, digests(2), rec.meta)), { recoveryCodes: 2, recoveryCodesIssued: true }, 'activateFactor(counter 2^40 + 3)');
       equal(await store.advanceCounter(u, rec.id, max, max - 2), { recoveryCodes: 2 }, 'advanceCounter(counter 2^53 - 1)');
       const schedule = { locks: [0, 2 ** 41], suspendAfter: 10 };
       equal((await store.beginAttempt(u, 'active', T, schedule)).reservation, { allowed: true, failures: 1, lockedUntil: T + 2 ** 41, suspended: false }, 'beginAttempt(lock of 2^41 ms)');
@@ -139,14 +139,14 @@ const copies: Case[] = [
 
       const codes = digests(3);
       const given = [...codes];
-      const activated = store.activateFactor(u, original.id, 1, T + 1, given);
+      const activated = store.activateFactor(u, original.id, activation(1, T + 1, given, original.meta));
       given[0] = digest();
       given.push(digest());
       await activated;
       equal((await store.getUser(u)).recoveryCodes, 3, 'getUser(…).recoveryCodes after the caller changed the digests given to activateFactor');
       equal(await store.consumeRecoveryCode(u, codes[0] as string), { recoveryCodes: 2 }, 'consumeRecoveryCode(a digest the caller overwrote after activateFactor)');
       const next = digests(2);
-      const replacing = store.replaceRecoveryCodes(u, next);
+      const replacing = store.replaceRecoveryCodes(u, recoverySet(next));
       next.length = 0;
       await replacing;
       equal((await store.getUser(u)).recoveryCodes, 2, 'getUser(…).recoveryCodes after the caller emptied the array given to replaceRecoveryCodes');
@@ -198,7 +198,7 @@ const argumentChecks: Case[] = [
       for (const bad of [-1, 1.5, Number.POSITIVE_INFINITY]) await rejects(() => store.advanceCounter(u, a.id, 11, bad), `advanceCounter(now ${bad})`);
       await rejects(() => store.consumeRecoveryCode(u, digest().toUpperCase()), 'consumeRecoveryCode(upper-case digest)');
       const twice = digest();
-      await rejects(() => store.replaceRecoveryCodes(u, [twice, twice]), 'replaceRecoveryCodes(repeated digest)');
+      await rejects(() => store.replaceRecoveryCodes(u, recoverySet([twice, twice])), 'replaceRecoveryCodes(repeated digest)');
       await rejects(() => store.beginAttempt(u, 'active', T, { locks: [5], suspendAfter: 10 }), 'beginAttempt(schedule.locks[0] = 5)');
       await rejects(() => store.beginAttempt(u, 'other' as 'active', T, NO_LOCKS), "beginAttempt(state 'other')");
       await rejects(() => store.putPendingFactor({ ...pendingFactor(u), state: 'active', expiresAt: null }, putOpts()), 'putPendingFactor(an active record)');

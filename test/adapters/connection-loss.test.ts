@@ -113,8 +113,10 @@ function flows(h: () => Harness): void {
     const { secret } = await mfaFor(h().healthy, T).beginEnrollment(u, { account: 'a@example.com' });
     const confirmed = await mfaFor(h().healthy, T).confirmEnrollment(u, generateTotp(secret, { now: T }));
     if (!confirmed.ok || confirmed.recoveryCodes === undefined) throw new Error('confirm failed');
-    const f = await h().faulty(1);
-    await expectUnavailable(mfaFor(f.store, T).regenerateRecoveryCodes(u));
+    // Re-verified with a code first (beginAttempt, advanceCounter), then replaceRecoveryCodes, killed.
+    const f = await h().faulty(3);
+    await expectUnavailable(mfaFor(f.store, T + 30_000).regenerateRecoveryCodes(u, { code: generateTotp(secret, { now: T + 30_000 }) }));
+    expect(f.calls()).toBeGreaterThanOrEqual(3);
     await f.close();
     expect((await stateOf(u)).recoveryCodes).toBe(10);
     expect((await mfaFor(h().healthy, T + 1).verify(u, confirmed.recoveryCodes[5]!)).ok).toBe(true);

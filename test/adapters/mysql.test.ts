@@ -78,12 +78,13 @@ describe.skipIf(mysqlUrl === '')(`MySQL adapter on MariaDB${mysqlSkipReason ? ` 
     const steps: [string, () => Promise<unknown>][] = [
       ['putPendingFactor', () => s.putPendingFactor(pending(u, 'f1', 'phone'), { now: T, maxFactors: 8, replace: false })],
       ['beginAttempt pending', () => s.beginAttempt(u, 'pending', T, SCHEDULE)],
-      ['activateFactor', () => s.activateFactor(u, 'f1', 1, T, [digest])],
+      ['activateFactor', () => s.activateFactor(u, 'f1', { counter: 1, now: T, meta: '{}', recovery: { digests: [digest], sealed: 'v1.k.SEALED' } })],
       ['beginAttempt', () => s.beginAttempt(u, 'active', T, SCHEDULE)],
       ['advanceCounter', () => s.advanceCounter(u, 'f1', 2, T)],
       ['refundAttempt', () => s.refundAttempt(u, SCHEDULE)],
       ['consumeRecoveryCode', () => s.consumeRecoveryCode(u, digest)],
-      ['replaceRecoveryCodes', () => s.replaceRecoveryCodes(u, [digest])],
+      ['replaceRecoveryCodes', () => s.replaceRecoveryCodes(u, { digests: [digest], sealed: null })],
+      ['getRecoveryCodes', () => s.getRecoveryCodes(u)],
       ['getUser', () => s.getUser(u)],
       ['renameFactor', () => s.renameFactor(u, 'f1', 'work')],
       ['resealFactor', () => s.resealFactor(u, 'f1', 'sealed:f1', 't')],
@@ -118,11 +119,13 @@ describe.skipIf(mysqlUrl === '')(`MySQL adapter on MariaDB${mysqlSkipReason ? ` 
     expect(new Set(ids).size).toBe(ids.length);
     for (const [i, u] of ids.entries()) {
       expect(await store.putPendingFactor({ ...pending(u, 'f1', 'phone'), secret: `sealed:${i}` }, { now: T, maxFactors: 1, replace: false })).toMatchObject({ ok: true });
-      expect(await store.activateFactor(u, 'f1', 1, T, [i.toString(16).padStart(64, '0')])).toEqual({ recoveryCodes: 1, recoveryCodesIssued: true });
+      const recovery = { digests: [i.toString(16).padStart(64, '0')], sealed: `sealed-set:${i}` };
+      expect(await store.activateFactor(u, 'f1', { counter: 1, now: T, meta: '{}', recovery })).toEqual({ recoveryCodes: 1, recoveryCodesIssued: true });
     }
     for (const [i, u] of ids.entries()) {
       const { factors } = await store.getUser(u);
       expect(factors.map((f) => [f.userId, f.secret])).toEqual([[u, `sealed:${i}`]]);
+      expect(await store.getRecoveryCodes(u)).toEqual({ digests: [i.toString(16).padStart(64, '0')], sealed: `sealed-set:${i}` });
     }
     // Labels are compared byte for byte too: each of these is a new pending factor.
     const u = ids[0] as string;

@@ -35,7 +35,8 @@ function needles(secret: string, codes: string[]): string[] {
  */
 async function fullFlow(store: MfaStore, userId: string): Promise<string[]> {
   let now = T;
-  const mfa = createMfa({ store, issuer: 'Dump', secretKeys, pepper: 'dump-pepper', now: () => now });
+  // Viewable recovery codes: the sealed copy of the set must not show the codes either.
+  const mfa = createMfa({ store, issuer: 'Dump', secretKeys, pepper: 'dump-pepper', now: () => now, recoveryCodes: { viewable: true } });
   const { secret } = await mfa.beginEnrollment(userId, { account: 'dump@example.com' });
   const confirmed = await mfa.confirmEnrollment(userId, generateTotp(secret, { now }));
   if (!confirmed.ok || confirmed.recoveryCodes === undefined) throw new Error('confirm failed');
@@ -45,7 +46,12 @@ async function fullFlow(store: MfaStore, userId: string): Promise<string[]> {
   expect((await mfa.verify(userId, generateTotp(secret, { now }))).ok).toBe(true);
   expect((await mfa.verify(userId, confirmed.recoveryCodes[0]!)).ok).toBe(true);
   expect((await mfa.verify(userId, '000000')).ok).toBe(false); // leaves an attempts row/key behind
-  const regenerated = await mfa.regenerateRecoveryCodes(userId);
+  now += 30_000;
+  const fresh = await mfa.regenerateRecoveryCodes(userId, { code: generateTotp(secret, { now }) });
+  if (!fresh.ok) throw new Error(`regenerate failed: ${fresh.reason}`);
+  const regenerated = fresh.recoveryCodes;
+  const viewed = await mfa.viewRecoveryCodes(userId, { code: regenerated[9]! });
+  expect(viewed).toEqual({ ok: true, recoveryCodes: regenerated.slice(0, 9) });
   // E-mail codes: one verified, one left waiting; neither the codes nor the destinations may be stored.
   const sent: string[] = [];
   const destinations = ['jane.doe+mfa@example.com', '+15550100123'];

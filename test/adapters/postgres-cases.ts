@@ -88,7 +88,7 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
             next++;
             digests.push(...set);
             const c = rand(6);
-            call = (m) => m.activateFactor(u, fid, c, now, set);
+            call = (m) => m.activateFactor(u, fid, { counter: c, now: now, meta: '{}', recovery: { digests: set, sealed: null } });
             break;
           }
           case 3:
@@ -114,7 +114,7 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
           case 9: {
             const set = [hex(next++, 'e')];
             digests.push(...set);
-            call = (m) => m.replaceRecoveryCodes(u, set);
+            call = (m) => m.replaceRecoveryCodes(u, { digests: set, sealed: null });
             break;
           }
           case 10: {
@@ -170,7 +170,7 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
     const s = store();
     const u = uid('adv');
     await s.putPendingFactor(pending(u, 'f1', 'phone', T), { now: T, maxFactors: 8, replace: false });
-    await s.activateFactor(u, 'f1', 10, T, [hex(1, 'a'), hex(2, 'a')]);
+    await s.activateFactor(u, 'f1', { counter: 10, now: T, meta: '{}', recovery: { digests: [hex(1, 'a'), hex(2, 'a')], sealed: null } });
     await s.beginAttempt(u, 'active', T, SCHEDULE);
     const results = await Promise.all(Array.from({ length: n }, () => s.advanceCounter(u, 'f1', 11, T + 1)));
     expect(results.filter((r) => r !== null)).toEqual([{ recoveryCodes: 2 }]);
@@ -186,7 +186,7 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
       const ids = ['f1', 'f2', 'f3'];
       for (const [i, id] of ids.entries()) await s.putPendingFactor(pending(u, id, `label ${i}`, T), { now: T, maxFactors: 8, replace: false });
       const sets = ids.map((_, i) => [hex(i * 2 + 1, 'b'), hex(i * 2 + 2, 'b')]);
-      const results = await Promise.all(ids.map((id, i) => s.activateFactor(u, id, 5, T + 1, sets[i] as string[])));
+      const results = await Promise.all(ids.map((id, i) => s.activateFactor(u, id, { counter: 5, now: T + 1, meta: '{}', recovery: { digests: sets[i] as string[], sealed: null } })));
       const issued = results.filter((r) => r?.recoveryCodesIssued === true);
       expect(issued).toHaveLength(1);
       expect(results.every((r) => r !== null && r.recoveryCodes === 2)).toBe(true);
@@ -201,7 +201,7 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
     const u = uid('rc');
     const set = [hex(1, 'c'), hex(2, 'c'), hex(3, 'c')];
     await s.putPendingFactor(pending(u, 'f1', 'phone', T), { now: T, maxFactors: 8, replace: false });
-    await s.activateFactor(u, 'f1', 1, T, set);
+    await s.activateFactor(u, 'f1', { counter: 1, now: T, meta: '{}', recovery: { digests: set, sealed: null } });
     await s.beginAttempt(u, 'active', T, SCHEDULE);
     const results = await Promise.all(Array.from({ length: n }, () => s.consumeRecoveryCode(u, set[1] as string)));
     expect(results.filter((r) => r !== null)).toEqual([{ recoveryCodes: 2 }]);
@@ -212,9 +212,9 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
     const s = store();
     const u = uid('rep');
     await s.putPendingFactor(pending(u, 'f1', 'phone', T), { now: T, maxFactors: 8, replace: false });
-    await s.activateFactor(u, 'f1', 1, T, [hex(9, 'f')]);
+    await s.activateFactor(u, 'f1', { counter: 1, now: T, meta: '{}', recovery: { digests: [hex(9, 'f')], sealed: null } });
     const sets = Array.from({ length: n }, (_, i) => [hex(i * 3 + 1, 'e'), hex(i * 3 + 2, 'e'), hex(i * 3 + 3, 'e')]);
-    expect(await Promise.all(sets.map((set) => s.replaceRecoveryCodes(u, set)))).toEqual(sets.map(() => true));
+    expect(await Promise.all(sets.map((set) => s.replaceRecoveryCodes(u, { digests: set, sealed: null })))).toEqual(sets.map(() => true));
     const left = await Promise.all(sets.flat().map(async (d) => ((await s.consumeRecoveryCode(u, d)) === null ? 0 : 1)));
     const perSet = sets.map((_, i) => left.slice(i * 3, i * 3 + 3).reduce<number>((a, b) => a + b, 0));
     expect(perSet.filter((k) => k === 3)).toHaveLength(1);
@@ -225,7 +225,7 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
     const s = store();
     const u = uid('burst');
     await s.putPendingFactor(pending(u, 'f1', 'phone', T), { now: T, maxFactors: 8, replace: false });
-    await s.activateFactor(u, 'f1', 1, T, []);
+    await s.activateFactor(u, 'f1', { counter: 1, now: T, meta: '{}', recovery: { digests: [], sealed: null } });
     const results = await Promise.all(Array.from({ length: n }, () => s.beginAttempt(u, 'active', T + 5, SCHEDULE)));
     // locks[3] > 0: the third reservation locks, so exactly three are allowed.
     expect(results.filter((r) => r.reservation?.allowed === true)).toHaveLength(3);
@@ -256,9 +256,9 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
     for (let round = 0; round < (opts.concurrent ? 8 : 2); round++) {
       const u = uid('rm');
       await s.putPendingFactor(pending(u, 'a', 'one', T), { now: T, maxFactors: 8, replace: false });
-      await s.activateFactor(u, 'a', 1, T, [hex(1, 'a')]);
+      await s.activateFactor(u, 'a', { counter: 1, now: T, meta: '{}', recovery: { digests: [hex(1, 'a')], sealed: null } });
       await s.putPendingFactor(pending(u, 'b', 'two', T), { now: T, maxFactors: 8, replace: false });
-      const [removed, activated] = await Promise.all([s.removeFactor(u, 'a'), s.activateFactor(u, 'b', 1, T + 1, [hex(2, 'a')])]);
+      const [removed, activated] = await Promise.all([s.removeFactor(u, 'a'), s.activateFactor(u, 'b', { counter: 1, now: T + 1, meta: '{}', recovery: { digests: [hex(2, 'a')], sealed: null } })]);
       const user = await s.getUser(u);
       expect(removed.removed).toBe(true);
       if (removed.disabled) {
@@ -288,7 +288,8 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
     const u = `𝔘ser ü ${crypto.randomUUID()}`;
     const t = 4_102_444_800_000; // 2100-01-01
     await s.putPendingFactor(pending(u, 'f1', 'Téléphone 📱', t), { now: t, maxFactors: 8, replace: false });
-    expect(await s.activateFactor(u, 'f1', 2 ** 40, t, [])).toEqual({ recoveryCodes: 0, recoveryCodesIssued: true });
+    const meta = pending(u, 'f1', 'Téléphone 📱', t).meta;
+    expect(await s.activateFactor(u, 'f1', { counter: 2 ** 40, now: t, meta, recovery: { digests: [], sealed: null } })).toEqual({ recoveryCodes: 0, recoveryCodesIssued: true });
     expect(await s.advanceCounter(u, 'f1', Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)).toEqual({ recoveryCodes: 0 });
     expect((await s.getUser(u)).factors).toEqual([
       { ...pending(u, 'f1', 'Téléphone 📱', t), state: 'active', counter: Number.MAX_SAFE_INTEGER, expiresAt: null, lastUsedAt: Number.MAX_SAFE_INTEGER },

@@ -170,8 +170,8 @@ function randomOp(rnd: (n: number) => number, clock: { now: number }, base: numb
     ['getUser', (s) => s.getUser(userId)],
     ['putPendingFactor', (s) => s.putPendingFactor(factor, limits)],
     ['putPendingFactor', (s) => s.putPendingFactor(factor, limits)],
-    ['activateFactor', (s) => s.activateFactor(userId, fid, counter, now, issued)],
-    ['activateFactor', (s) => s.activateFactor(userId, fid, counter, now, issued)],
+    ['activateFactor', (s) => s.activateFactor(userId, fid, { counter: counter, now: now, meta: '{}', recovery: { digests: issued, sealed: null } })],
+    ['activateFactor', (s) => s.activateFactor(userId, fid, { counter: counter, now: now, meta: '{}', recovery: { digests: issued, sealed: null } })],
     ['advanceCounter', (s) => s.advanceCounter(userId, fid, counter, now)],
     ['advanceCounter', (s) => s.advanceCounter(userId, fid, counter, now)],
     ['advanceCounter', (s) => s.advanceCounter(userId, fid, counter, now)],
@@ -181,7 +181,7 @@ function randomOp(rnd: (n: number) => number, clock: { now: number }, base: numb
     ['beginAttempt', (s) => s.beginAttempt(userId, state, now, SCHEDULE)],
     ['beginAttempt', (s) => s.beginAttempt(userId, 'active', now, SCHEDULE)],
     ['refundAttempt', (s) => s.refundAttempt(userId, SCHEDULE)],
-    ['replaceRecoveryCodes', (s) => s.replaceRecoveryCodes(userId, replacement)],
+    ['replaceRecoveryCodes', (s) => s.replaceRecoveryCodes(userId, { digests: replacement, sealed: null })],
     ['consumeRecoveryCode', (s) => s.consumeRecoveryCode(userId, d)],
     ['consumeRecoveryCode', (s) => s.consumeRecoveryCode(userId, d)],
     ['putCode', (s) => s.putCode!(code, cooldown)],
@@ -273,7 +273,7 @@ export function redisStoreSuite(title: string, connect: Connect, opts: { cluster
       const u = '}lock{';
       const c = digest(1);
       steps.push(['put', (s) => s.putPendingFactor(pending(u, 'f1', T), { now: T, maxFactors: 8, replace: false })]);
-      steps.push(['activate', (s) => s.activateFactor(u, 'f1', 0, T, [digest(2), digest(3)])]);
+      steps.push(['activate', (s) => s.activateFactor(u, 'f1', { counter: 0, now: T, meta: '{}', recovery: { digests: [digest(2), digest(3)], sealed: null } })]);
       let now = T;
       for (let i = 0; i < 30; i++) {
         now += i % 4 === 0 ? 300 : 5_000;
@@ -311,7 +311,7 @@ export function redisStoreSuite(title: string, connect: Connect, opts: { cluster
       const p = s.keyPrefix;
       for (const [i, u] of AWKWARD_USERS.entries()) {
         expect((await s.putPendingFactor(pending(u, 'f1', T, { secret: `sealed-${i}` }), { now: T, maxFactors: 8, replace: false })).ok).toBe(true);
-        expect(await s.activateFactor(u, 'f1', 5, T, [digest(i)])).toEqual({ recoveryCodes: 1, recoveryCodesIssued: true });
+        expect(await s.activateFactor(u, 'f1', { counter: 5, now: T, meta: '{}', recovery: { digests: [digest(i)], sealed: null } })).toEqual({ recoveryCodes: 1, recoveryCodesIssued: true });
         await s.putCode!({ id: digest(50), userId: u, digest: digest(51), createdAt: T, expiresAt: T + 300_000, attemptsLeft: 5 }, 0);
         expect((await s.beginAttempt(u, 'active', T, SCHEDULE)).reservation?.failures).toBe(1);
       }
@@ -344,7 +344,7 @@ export function redisStoreSuite(title: string, connect: Connect, opts: { cluster
       const near = Number.MAX_SAFE_INTEGER;
       const s = freshStore();
       await s.putPendingFactor(pending(u, 'f1', near - 2_000_000, { expiresAt: near - 1_000 }), { now: near - 2_000_000, maxFactors: 8, replace: false });
-      expect(await s.activateFactor(u, 'f1', near - 2, near - 1_500_000, [])).toEqual({ recoveryCodes: 0, recoveryCodesIssued: true });
+      expect(await s.activateFactor(u, 'f1', { counter: near - 2, now: near - 1_500_000, meta: '{}', recovery: { digests: [], sealed: null } })).toEqual({ recoveryCodes: 0, recoveryCodesIssued: true });
       expect(await s.advanceCounter(u, 'f1', near - 1, near - 1)).toEqual({ recoveryCodes: 0 });
       expect(await s.advanceCounter(u, 'f1', near - 1, near - 1)).toBeNull();
       const [f] = (await s.getUser(u)).factors;
@@ -362,7 +362,7 @@ export function redisStoreSuite(title: string, connect: Connect, opts: { cluster
       const s = freshStore();
       const u = 'racer';
       await s.putPendingFactor(pending(u, 'f1', T), { now: T, maxFactors: 8, replace: false });
-      const activations = await Promise.all(Array.from({ length: 20 }, () => s.activateFactor(u, 'f1', 10, T + 1, [digest(1), digest(2)])));
+      const activations = await Promise.all(Array.from({ length: 20 }, () => s.activateFactor(u, 'f1', { counter: 10, now: T + 1, meta: '{}', recovery: { digests: [digest(1), digest(2)], sealed: null } })));
       expect(activations.filter((a) => a !== null)).toHaveLength(1);
       const advances = await Promise.all(Array.from({ length: 50 }, () => s.advanceCounter(u, 'f1', 11, T + 2)));
       expect(advances.filter((a) => a !== null)).toHaveLength(1);
@@ -395,7 +395,7 @@ export function redisStoreSuite(title: string, connect: Connect, opts: { cluster
       expect((await s.beginAttempt(u, 'pending', T, strict)).reservation?.suspended).toBe(true);
       expect(await pttl(`${p}{ttl}:attempts`)).toBe(-1);
       await s.refundAttempt(u, strict);
-      expect(await s.activateFactor(u, 'f1', 3, T + 1, [digest(1)])).not.toBeNull();
+      expect(await s.activateFactor(u, 'f1', { counter: 3, now: T + 1, meta: '{}', recovery: { digests: [digest(1)], sealed: null } })).not.toBeNull();
       expect(await pttl(`${p}{ttl}:factors`)).toBe(-1);
       expect(await pttl(`${p}{ttl}:recovery`)).toBe(-1);
       // A second pending factor beside an active one gives the hash no TTL.
@@ -420,7 +420,7 @@ export function redisStoreSuite(title: string, connect: Connect, opts: { cluster
       const s = createRedisStore(client, { keyPrefix: `${prefix}rt:` });
       const u = 'rt';
       await s.putPendingFactor(pending(u, 'f1', T), { now: T, maxFactors: 8, replace: false });
-      await s.activateFactor(u, 'f1', 1, T, []);
+      await s.activateFactor(u, 'f1', { counter: 1, now: T, meta: '{}', recovery: { digests: [], sealed: null } });
       await s.beginAttempt(u, 'active', T, SCHEDULE); // the scripts are in every node's cache from here on
       await s.advanceCounter(u, 'f1', 2, T);
       const before = count();

@@ -1,7 +1,8 @@
 // Recovery codes (NIST SP 800-63B §5.1.2 look-up secrets): one set per user,
 // stored as digests, each consumed once.
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from '../../core/recovery.js';
-import type { Accepted, AttemptStart } from '../../store/types.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Accepted, AttemptStart, RecoverySet } from '../../store/types.js';
 import type { AttemptKind } from '../attempt.js';
 import type { ResolvedConfig } from '../config.js';
 
@@ -11,10 +12,33 @@ export const LOW_RECOVERY_CODES = 3;
 /** The canonical form of a recovery code, or `null` when `input` is not one. */
 export const parseRecoveryCode = (input: unknown): string | null => (typeof input === 'string' ? normalizeRecoveryCode(input) : null);
 
-/** A fresh set: the codes to show once, and the digests to store. */
-export function newRecoveryCodes(cfg: ResolvedConfig): { codes: string[]; digests: string[] } {
+/**
+ * The name a viewable set is sealed under, in place of a factor id (the AAD
+ * binds it): factor ids are 22 base64url characters, so it names no factor.
+ */
+const RECOVERY_SET = 'recovery-codes';
+
+/**
+ * A fresh set: the codes to show once, and what the store keeps — the
+ * digests, and with `recoveryCodes.viewable` the codes sealed with the key ring.
+ */
+export async function newRecoveryCodes(cfg: ResolvedConfig, userId: string): Promise<{ codes: string[]; set: RecoverySet }> {
   const codes = generateRecoveryCodes({ count: cfg.recoveryCodeCount, ...(cfg.random === undefined ? {} : { random: cfg.random }) });
-  return { codes, digests: codes.map((c) => recoveryDigest(cfg, c)) };
+  const digests = codes.map((c) => recoveryDigest(cfg, c));
+  if (!cfg.viewableRecoveryCodes) return { codes, set: { digests, sealed: null } };
+  // Without the dashes, so 100 codes stay within a store's 4096 characters.
+  const text = utf8ToBytes(codes.map((c) => c.replaceAll('-', '')).join(' '));
+  return { codes, set: { digests, sealed: await cfg.vault.seal(userId, RECOVERY_SET, text) } };
+}
+
+/** The codes of a stored set still unused: the sealed copy opened, kept where its digest is still in the set. */
+export async function unusedRecoveryCodes(cfg: ResolvedConfig, userId: string, set: RecoverySet): Promise<string[]> {
+  if (set.sealed === null || set.digests.length === 0) return [];
+  const { secret } = await cfg.vault.open(userId, RECOVERY_SET, set.sealed);
+  const left = new Set(set.digests);
+  const codes = new TextDecoder().decode(secret).split(' ').map((c) => normalizeRecoveryCode(c));
+  secret.fill(0);
+  return codes.filter((c): c is string => c !== null && left.has(recoveryDigest(cfg, c)));
 }
 
 const recoveryDigest = (cfg: ResolvedConfig, canonical: string): string => hashRecoveryCode(canonical, cfg.pepper === undefined ? {} : { pepper: cfg.pepper });

@@ -4,7 +4,7 @@ import { createTotpVerifier, type TotpVerifier } from '../../core/totp.js';
 import { MfaError } from '../../errors.js';
 import { resolveOtp, resolveTimeStep } from '../../internal/options.js';
 import { countDigits } from '../../internal/token.js';
-import type { Accepted, Activated, AttemptStart, FactorRecord } from '../../store/types.js';
+import type { Accepted, Activated, AttemptStart, FactorRecord, RecoverySet } from '../../store/types.js';
 import { MALFORMED, MISMATCH, REPLAYED, type AttemptKind, type Failed } from '../attempt.js';
 import type { ResolvedConfig, TotpParams } from '../config.js';
 
@@ -16,17 +16,39 @@ export interface TotpMatch {
   step: number;
 }
 
-/** What a factor's `meta` holds: the parameters it was enrolled with, and whether its secret is under 16 bytes (imported). */
+/** The most steps a two-code confirmation may find the authenticator's clock off by (RFC 6238 §6). */
+export const MAX_OFFSET = 2;
+
+/**
+ * What a factor's `meta` holds: the parameters it was enrolled with, whether
+ * its secret is under 16 bytes (imported), and the clock offset in steps a
+ * two-code confirmation measured (absent: 0).
+ */
 export const totpMeta = (p: TotpParams, weakSecret = false): string =>
   JSON.stringify(weakSecret ? { algorithm: p.algorithm, digits: p.digits, period: p.period, weakSecret } : { algorithm: p.algorithm, digits: p.digits, period: p.period });
 
-/** Whether a factor was imported with a secret under 16 bytes (RFC 4226 §4 R6). */
-export function isWeak(factor: FactorRecord): boolean {
+/** `meta` with the measured clock offset set (0 leaves it out). */
+function withOffset(meta: string, offset: number): string {
+  const { offset: _old, ...rest } = JSON.parse(meta) as { offset?: number };
+  return JSON.stringify(offset === 0 ? rest : { ...rest, offset });
+}
+
+/** One field of a factor's `meta`; `undefined` when absent or unreadable. */
+function metaField(factor: FactorRecord, name: 'weakSecret' | 'offset'): unknown {
   try {
-    return (JSON.parse(factor.meta) as { weakSecret?: unknown }).weakSecret === true;
+    return (JSON.parse(factor.meta) as Record<string, unknown>)[name];
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether a factor was imported with a secret under 16 bytes (RFC 4226 §4 R6). */
+export const isWeak = (factor: FactorRecord): boolean => metaField(factor, 'weakSecret') === true;
+
+/** The factor's clock offset in steps, the centre of its window: 0 unless a two-code confirmation measured one. */
+function offsetOf(factor: FactorRecord): number {
+  const offset = metaField(factor, 'offset');
+  return Number.isInteger(offset) && Math.abs(offset as number) <= MAX_OFFSET ? (offset as number) : 0;
 }
 
 /**
@@ -51,7 +73,9 @@ export function createVerifierCache(cfg: ResolvedConfig): VerifierCache {
     const { secret, stale } = await cfg.vault.open(factor.userId, factor.id, factor.secret);
     let verifier: TotpVerifier;
     try {
-      verifier = createTotpVerifier(secret, { ...paramsOf(factor), window: cfg.window });
+      const params = paramsOf(factor);
+      // The window is centred on the measured offset: the authenticator's step is the server's plus the offset.
+      verifier = createTotpVerifier(secret, { ...params, t0: -offsetOf(factor) * params.period, window: cfg.window });
       if (stale) {
         // Lazy re-encryption under the current key; losing the compare-and-set means another server did it.
         const sealed = await cfg.vault.seal(factor.userId, factor.id, secret);
@@ -141,28 +165,72 @@ export function totpSignIn(cfg: ResolvedConfig, cache: VerifierCache): AttemptKi
   };
 }
 
-/** What confirming an enrolment needs beyond the match: the recovery codes to issue with a first factor. */
+/** What confirming an enrolment needs: one code, or two consecutive ones; and the recovery codes to store with a first factor. */
 export interface ConfirmInput {
-  code: string;
-  /** Digests of the codes generated for this confirmation, stored only with the user's first factor. */
-  digests: readonly string[];
+  codes: readonly [string] | readonly [string, string];
+  /** The set generated for this confirmation, stored only with the user's first factor. */
+  recovery: RecoverySet;
 }
 
-/** Enrolment confirmation: the first code of one of the user's pending authenticators. */
-export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<ConfirmInput, AttemptStart, TotpMatch & { digests: readonly string[] }, Activated> {
+/** A confirmation that matched: the factor, its step, and its `meta` from now on. */
+export interface ConfirmMatch extends TotpMatch {
+  meta: string;
+  recovery: RecoverySet;
+}
+
+/** Enrolment confirmation: the first code (or two consecutive codes) of one of the user's pending authenticators. */
+export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<ConfirmInput, AttemptStart, ConfirmMatch, Activated> {
   return {
     method: TOTP,
     absent: 'not-enrolled',
     lost: 'expired',
     load: (userId, _input, now) => cfg.store.beginAttempt(userId, 'pending', now, cfg.schedule),
-    check(_userId, { factors }, input, now) {
-      const r = checkFactors(cache, factors, input.code, now);
-      const withDigests = (m: TotpMatch | Failed) => (typeof m === 'string' ? m : { ...m, digests: input.digests });
-      return r instanceof Promise ? r.then(withDigests) : withDigests(r);
+    async check(_userId, { factors }, { codes, recovery }, now) {
+      if (codes.length === 2) {
+        const m = await checkPairs(cfg, factors, codes, now);
+        return typeof m === 'string' ? m : { ...m, recovery };
+      }
+      const m = await checkFactors(cache, factors, codes[0], now);
+      if (typeof m === 'string') return m;
+      return { ...m, meta: (factors.find((f) => f.id === m.factorId) as FactorRecord).meta, recovery };
     },
-    accept: (userId, m, now) => cfg.store.activateFactor(userId, m.factorId, m.step, now, m.digests),
+    accept: (userId, m, now) => cfg.store.activateFactor(userId, m.factorId, { counter: m.step, now, meta: m.meta, recovery: m.recovery }),
     factorOf: (m) => m.factorId,
   };
+}
+
+/**
+ * Two consecutive codes against every pending TOTP factor (RFC 6238 §6
+ * resynchronisation): the second code's step may be up to {@link MAX_OFFSET}
+ * steps off the server's, the first must be the step before it. Every
+ * candidate step of every factor is checked, each exactly, with no early exit.
+ * The offset found becomes the factor's; its step is the one claimed.
+ */
+async function checkPairs(cfg: ResolvedConfig, factors: readonly FactorRecord[], [first, second]: readonly [string, string], now: number): Promise<Omit<ConfirmMatch, 'recovery'> | Failed> {
+  let match: Omit<ConfirmMatch, 'recovery'> | null = null;
+  let shaped = false;
+  for (const f of factors) {
+    if (f.kind !== TOTP) continue;
+    const params = paramsOf(f);
+    const { secret } = await cfg.vault.open(f.userId, f.id, f.secret);
+    // Window 0: each code is checked at exactly the step asked for.
+    const exact = createTotpVerifier(secret, { ...params, window: 0 });
+    secret.fill(0);
+    const at = (step: number): number => step * params.period * 1000;
+    const current = Math.floor(now / 1000 / params.period);
+    try {
+      for (let offset = -MAX_OFFSET; offset <= MAX_OFFSET; offset++) {
+        const step = current + offset;
+        const a = exact.verify(first, { now: at(step - 1) });
+        const b = exact.verify(second, { now: at(step) });
+        if (a.ok && b.ok) match ??= { factorId: f.id, step, meta: withOffset(f.meta, offset) };
+        if (a.ok || a.reason !== 'malformed' || b.ok || b.reason !== 'malformed') shaped = true;
+      }
+    } finally {
+      exact.destroy();
+    }
+  }
+  return match ?? (shaped ? MISMATCH : MALFORMED);
 }
 
 /**
