@@ -76,7 +76,7 @@ try {
     }
   });
 
-  const entries = ['mfakit', 'mfakit/qr', 'mfakit/testing', 'mfakit/postgres', 'mfakit/redis', 'mfakit/mysql', 'mfakit/algorithms'];
+  const entries = ['mfakit', 'mfakit/qr', 'mfakit/testing', 'mfakit/postgres', 'mfakit/redis', 'mfakit/algorithms', 'mfakit/mysql'];
   const check = `
     const [core, qr] = mods;
     const key = new TextEncoder().encode('12345678901234567890');
