@@ -400,8 +400,8 @@ function readPrepared(client: MysqlClient, option: unknown): boolean {
   return option;
 }
 
+/** The quoted, qualified table names, and what procedure names are made of. */
 interface Tables {
-  /** `db`.`prefix` as SQL, or just the quoted prefix start: every name is built with {@link Tables.name}. */
   database: string | undefined;
   prefix: string;
   factors: string;
@@ -630,7 +630,8 @@ const META = 'p_meta VARBINARY(4096)';
  *   depends on the client's `CLIENT_FOUND_ROWS` flag.
  */
 function bodies(t: Tables) {
-  const factorCount = `SELECT COUNT(*) INTO v_lock_row FROM ${t.recovery} WHERE user_id = p_user FOR UPDATE;`;
+  // The user's lock row (see above), locked first by every structural change.
+  const lockUser = `SELECT COUNT(*) INTO v_lock_row FROM ${t.recovery} WHERE user_id = p_user FOR UPDATE;`;
   const deleteRest = `DELETE FROM ${t.recovery} WHERE user_id = p_user;
     DELETE FROM ${t.codes} WHERE user_id = p_user;
     DELETE FROM ${t.devices} WHERE user_id = p_user;
@@ -659,7 +660,7 @@ END`],
   DECLARE v_live INT;
 `,
       `    INSERT INTO ${t.recovery} (user_id, digests) VALUES (p_user, '') ON DUPLICATE KEY UPDATE user_id = user_id;
-    ${factorCount}
+    ${lockUser}
     DELETE FROM ${t.factors} WHERE user_id = p_user AND state = 'pending' AND (expires_at <= p_now OR (label = p_label AND p_replace));
     SELECT id INTO v_same FROM ${t.factors} WHERE user_id = p_user AND state = 'pending' AND label = p_label ORDER BY created_at, id LIMIT 1;
     IF v_same IS NULL THEN
@@ -682,7 +683,7 @@ END`],
   DECLARE v_others INT;
   DECLARE v_codes VARBINARY(6500);
 `,
-      `    ${factorCount}
+      `    ${lockUser}
     UPDATE ${t.factors} SET state = 'active', counter = p_counter, expires_at = NULL, last_used_at = p_now, meta = p_meta
       WHERE user_id = p_user AND id = p_factor AND state = 'pending' AND expires_at > p_now;
     IF ROW_COUNT() > 0 THEN
@@ -729,7 +730,7 @@ END`],
   DECLARE v_removed INT;
   DECLARE v_active INT DEFAULT 1;
 `,
-      `    ${factorCount}
+      `    ${lockUser}
     DELETE FROM ${t.factors} WHERE user_id = p_user AND id = p_factor;
     SET v_removed = ROW_COUNT();
     IF v_removed > 0 THEN
@@ -746,7 +747,7 @@ END`],
       `  DECLARE v_lock_row INT;
   DECLARE v_factors INT;
 `,
-      `    ${factorCount}
+      `    ${lockUser}
     DELETE FROM ${t.factors} WHERE user_id = p_user;
     SET v_factors = ROW_COUNT();
     ${deleteRest}
@@ -777,7 +778,7 @@ END`],
       `  DECLARE v_lock_row INT;
   DECLARE v_active INT;
 `,
-      `    ${factorCount}
+      `    ${lockUser}
     SELECT COUNT(*) INTO v_active FROM ${t.factors} WHERE user_id = p_user AND state = 'active';
     IF v_active > 0 THEN UPDATE ${t.recovery} SET digests = p_digests, sealed = p_sealed WHERE user_id = p_user; END IF;
     SELECT v_active > 0 AS ok;`,

@@ -138,6 +138,14 @@ describe.skipIf(mysqlUrl === '')(`MySQL adapter on MariaDB${mysqlSkipReason ? ` 
     expect((await store.getUser(ids[2] as string)).factors).toHaveLength(1);
   });
 
+  test('a user with pending factors only has no recovery codes, digests or copy', async () => {
+    const u = `pend-${crypto.randomUUID()}`;
+    await store.putPendingFactor(pending(u, 'f1', 'phone'), { now: T, maxFactors: 8, replace: false });
+    expect(await store.getRecoveryCodes(u)).toEqual({ digests: [], sealed: null });
+    expect(await store.replaceRecoveryCodes(u, { digests: ['a'.repeat(64)], sealed: 'x' })).toBe(false);
+    expect((await store.getUser(u)).recoveryCodes).toBe(0);
+  });
+
   test('a store that was never migrated rejects with the driver error, and the flows say "run store.migrate()"', async () => {
     const s = createMysqlStore(pool, { tablePrefix: uniquePrefix('none') });
     await expect(s.getUser('u')).rejects.toMatchObject({ errno: 1305 });
@@ -270,6 +278,26 @@ describe('createMysqlStore options', () => {
     expect(ddl.some((s) => s.startsWith('DROP PROCEDURE IF EXISTS `auth`.`mfakit_getUser_v2`'))).toBe(true);
     expect(ddl.some((s) => s.startsWith('CREATE OR REPLACE'))).toBe(false);
     expect(ddl.every((s) => !/`mfakit_[a-z]+_v2`/.test(s.replace(/`auth`\.`mfakit_[A-Za-z]+_v2`/g, '')))).toBe(true);
+  });
+  test('a call rolled back as a deadlock victim (1213) or a lost insert race (1062) is made again; other errors reject at once', async () => {
+    const sent: string[] = [];
+    const failing = (errnos: number[]) => ({
+      query: async () => [[], []],
+      execute: async (sql: string) => {
+        sent.push(sql);
+        const errno = errnos.shift();
+        if (errno !== undefined) throw Object.assign(new Error(`error ${errno}`), { errno });
+        return [[[{ ok: 1 }], { affectedRows: 0 }], []];
+      },
+    });
+    expect(await createMysqlStore(failing([1213, 1062])).deleteCode!('u', 'a'.repeat(64))).toBe(true);
+    expect(sent).toEqual(Array.from({ length: 3 }, () => 'CALL `mfakit_deleteCode_v2`(?, ?)'));
+    sent.length = 0;
+    await expect(createMysqlStore(failing([1205])).deleteCode!('u', 'a'.repeat(64))).rejects.toMatchObject({ errno: 1205 });
+    expect(sent).toHaveLength(1);
+    sent.length = 0;
+    await expect(createMysqlStore(failing(Array.from({ length: 20 }, () => 1213))).deleteCode!('u', 'a'.repeat(64))).rejects.toMatchObject({ errno: 1213 });
+    expect(sent).toHaveLength(8);
   });
   test('the build ships mysqlSchemaSql() with the defaults as dist/mysql-schema.sql', () => {
     expect(readFileSync(new URL('../../dist/mysql-schema.sql', import.meta.url), 'utf8')).toBe(mysqlSchemaSql());
