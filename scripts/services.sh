@@ -197,7 +197,9 @@ stop_pgbouncer() {
   rm -f "$DIR/pgbouncer.path"
 }
 
+# The server, when both it and the `mariadb` client (to wait for it and create the database) are installed.
 mariadbd_bin() {
+  command -v mariadb >/dev/null 2>&1 || return 0
   command -v mariadbd 2>/dev/null || { [[ -x /usr/sbin/mariadbd ]] && echo /usr/sbin/mariadbd; } || true
 }
 
@@ -221,7 +223,7 @@ install_mariadb() {
 start_mariadb() {
   local bin root user=()
   bin="$(mariadbd_bin)"
-  [[ -n "$bin" ]] || { echo "services.sh: mariadbd not found, starting without MariaDB (apt-get install -y mariadb-server)" >&2; return 0; }
+  [[ -n "$bin" ]] || { echo "services.sh: mariadbd or mariadb not found, starting without MariaDB (apt-get install -y mariadb-server)" >&2; return 0; }
   root="$DIR/mariadb"
   read -r -a user <<<"$(mariadb_user)"
   wait "$(cat "$DIR/mariadb-install.pid")" || { cat "$DIR/mariadb-install.log" >&2; exit 5; }
