@@ -347,6 +347,36 @@ describe('the kit catches broken stores', () => {
     expectCaught(failed, 'activateFactor: 20 concurrent activations of one factor succeed exactly once');
   });
 
+  it('activateFactor keeping the pending factor’s meta', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async activateFactor(userId, factorId, activation) {
+          const meta = (await inner.getUser(userId)).factors.find((f) => f.id === factorId)?.meta ?? activation.meta;
+          return inner.activateFactor(userId, factorId, { ...activation, meta });
+        },
+      })),
+    );
+    expectCaught(failed, 'activateFactor: activates with the counter');
+  });
+
+  it('recovery sets losing their sealed copy on replacement', async () => {
+    const failed = await failures(mutant((inner) => ({ replaceRecoveryCodes: (userId, set) => inner.replaceRecoveryCodes(userId, { ...set, sealed: null }) })));
+    expectCaught(failed, 'getRecoveryCodes: the digests left and the sealed copy', 'replaceRecoveryCodes: 20 concurrent replacements leave exactly one whole set');
+  });
+
+  it('getRecoveryCodes reading the copy and the digests in two steps', async () => {
+    const failed = await failures(
+      mutant((inner) => ({
+        async getRecoveryCodes(userId) {
+          const { sealed } = await inner.getRecoveryCodes(userId);
+          await yieldTurn();
+          return { digests: (await inner.getRecoveryCodes(userId)).digests, sealed };
+        },
+      })),
+    );
+    expectCaught(failed, 'getRecoveryCodes: reads racing replacements each see one whole set');
+  });
+
   it('activateFactor ignoring expiry', async () => {
     const failed = await failures(mutant((inner) => ({ activateFactor: async (u, f, a) => (await inner.activateFactor(u, f, a)) ?? inner.activateFactor(u, f, { ...a, now: 0 }) })));
     expectCaught(failed, 'activateFactor: refuses an expired pending factor');

@@ -139,6 +139,22 @@ export const recoveryCases: readonly Case[] = [
     },
   },
   {
+    name: 'getRecoveryCodes: reads racing replacements each see one whole set, its digests with its own copy',
+    async run({ store, user }) {
+      const u = user();
+      const sets = Array.from({ length: 11 }, () => digests(3));
+      await activeFactor(store, u, { codes: sets[0] as string[], sealed: 'v2.k1.set-0' });
+      const runs = await concurrently(20, (i): Promise<unknown> =>
+        i % 2 === 0 ? store.replaceRecoveryCodes(u, recoverySet(sets[i / 2 + 1] as string[], `v2.k1.set-${i / 2 + 1}`)) : store.getRecoveryCodes(u));
+      for (const [i, r] of runs.entries()) {
+        if (i % 2 === 0) continue;
+        const read = r as { digests: readonly string[]; sealed: string | null };
+        const n = Number(read.sealed?.slice('v2.k1.set-'.length));
+        equal([...read.digests].sort(), [...((sets[n] ?? []) as string[])].sort(), `getRecoveryCodes racing replacements: the digests of the set whose copy was read (${String(read.sealed)})`);
+      }
+    },
+  },
+  {
     name: 'replaceRecoveryCodes: 20 concurrent replacements leave exactly one whole set',
     async run({ store, user }) {
       const u = user();

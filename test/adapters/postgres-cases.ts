@@ -88,7 +88,9 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
             next++;
             digests.push(...set);
             const c = rand(6);
-            call = (m) => m.activateFactor(u, fid, { counter: c, now: now, meta: '{}', recovery: { digests: set, sealed: null } });
+            const meta = `{"n":${next}}`;
+            const sealed = rand(2) === 0 ? null : `v2.k1.set-${next}`;
+            call = (m) => m.activateFactor(u, fid, { counter: c, now, meta, recovery: { digests: set, sealed } });
             break;
           }
           case 3:
@@ -114,7 +116,8 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
           case 9: {
             const set = [hex(next++, 'e')];
             digests.push(...set);
-            call = (m) => m.replaceRecoveryCodes(u, { digests: set, sealed: null });
+            const sealed = rand(2) === 0 ? null : `v2.k1.set-${next}`;
+            call = (m) => m.replaceRecoveryCodes(u, { digests: set, sealed });
             break;
           }
           case 10: {
@@ -155,6 +158,10 @@ export function postgresStoreCases(store: () => PostgresStore, opts: { concurren
             call = rand(3) === 0 ? (m) => m.deleteChallenge!(id) : (m) => m.spendChallenge!(id, now);
             break;
           }
+          case 18:
+            // Digests in any order: the contract fixes none.
+            call = (m) => m.getRecoveryCodes(u).then((r) => ({ digests: [...r.digests].sort(), sealed: r.sealed }));
+            break;
           default:
             call = (m) => m.getUser(u);
         }
