@@ -140,8 +140,8 @@ export function mysqlSchemaSql(opts: Pick<MysqlStoreOptions, 'tablePrefix' | 'da
 }
 
 /**
- * Creates an {@link MfaStore} over MariaDB 10.6+ (tested on 10.11) or, per
- * docs/store-adapters.md, MySQL 8. Every method is ONE call of a stored
+ * Creates an {@link MfaStore} over MariaDB 10.6+ (tested on 10.11) or MySQL 8
+ * (untested; docs/store-adapters.md says what differs). Every method is ONE call of a stored
  * procedure that `store.migrate()` creates, so it costs one round trip and
  * runs on a pool without checking out a connection; a procedure that writes
  * more than one statement runs them in one transaction at READ COMMITTED,
