@@ -82,7 +82,7 @@ try {
     symlinkSync(join(root, 'node_modules', '@simplewebauthn', 'server'), peer, 'dir');
   });
 
-  const entries = ['mfakit', 'mfakit/qr', 'mfakit/testing', 'mfakit/postgres', 'mfakit/redis', 'mfakit/algorithms', 'mfakit/webauthn'];
+  const entries = ['mfakit', 'mfakit/qr', 'mfakit/testing', 'mfakit/postgres', 'mfakit/redis', 'mfakit/algorithms', 'mfakit/webauthn', 'mfakit/mysql'];
   const check = `
     const [core, qr] = mods;
     const key = new TextEncoder().encode('12345678901234567890');
