@@ -11,6 +11,8 @@ const shared: Options = {
     testing: 'src/testing/index.ts',
     postgres: 'src/adapters/postgres.ts',
     redis: 'src/adapters/redis.ts',
+    webauthn: 'src/webauthn.ts',
+    mysql: 'src/adapters/mysql.ts',
   },
   dts: true,
   target: 'es2022',
@@ -24,11 +26,13 @@ export default defineConfig([
     format: ['esm'],
     clean: true,
     splitting: true,
-    // Ships the Postgres schema for hosts that run their own migrations, written
-    // from the built adapter so the file and `store.migrate()` cannot drift apart.
+    // Ships the Postgres and MySQL schemas for hosts that run their own migrations, written
+    // from the built adapters so the files and `store.migrate()` cannot drift apart.
     onSuccess: async () => {
       const { postgresSchemaSql } = await import(pathToFileURL(resolve('dist/postgres.js')).href);
       await writeFile('dist/postgres-schema.sql', postgresSchemaSql());
+      const { mysqlSchemaSql } = await import(pathToFileURL(resolve('dist/mysql.js')).href);
+      await writeFile('dist/mysql-schema.sql', mysqlSchemaSql());
     },
   },
   {

@@ -9,10 +9,14 @@
 // scripts/services.sh starts a throwaway PostgreSQL, Redis, 3-master Redis
 // Cluster and PgBouncer (transaction pooling) on free loopback ports, and
 // stops them at the end. A server that is missing leaves its rows out, saying why.
+// MariaDB: MFAKIT_MYSQL_URL, else the throwaway server services.sh starts when
+// `mariadbd` is installed.
 //
 // Stores. mfakit 0.2 (this tree's dist/): createMemoryStore(); Postgres with
 // prepared (named) statements; Postgres through PgBouncer with
-// `preparedStatements: false`; Redis; Redis Cluster (node-redis createCluster).
+// `preparedStatements: false`; Redis; Redis Cluster (node-redis createCluster);
+// MariaDB (mfakit/mysql over a mysql2/promise pool, one CALL per store method;
+// mfakit 0.1 has no MySQL store, so that row has no 0.1 beside it).
 // mfakit 0.1 (commit df8d565, the last 0.1 commit on main, extracted with
 // `git archive` into a temporary directory, built there with tsup against this
 // tree's node_modules and deleted at the end): MemoryStore, Postgres, Redis on
@@ -20,7 +24,8 @@
 // dropped and every user is deleted at the end.
 //
 // 1. Round trips per flow, counted with nothing else running: MemoryStore —
-//    calls into the store; Postgres and PgBouncer — `query` calls on the pool
+//    calls into the store; MariaDB — `query`/`execute` calls on the pool (each
+//    is one CALL and one round trip); Postgres and PgBouncer — `query` calls on the pool
 //    (the pool is wrapped; each is one statement and one round trip);
 //    Redis and Cluster — `sendCommand` calls on the client (wrapped before the
 //    store is made; an EVALSHA answered NOSCRIPT and re-sent as EVAL would
@@ -88,6 +93,7 @@ if (!existsSync(join(root, 'dist/postgres.js'))) execFileSync('npm', ['run', 'bu
 const v2 = await import('../dist/index.js');
 const v2pg = await import('../dist/postgres.js');
 const v2redis = await import('../dist/redis.js');
+const v2mysql = existsSync(join(root, 'dist/mysql.js')) ? await import('../dist/mysql.js') : null;
 const pg = (await import('pg')).default;
 const { createClient, createCluster } = await import('redis');
 const { generateTotp } = v2;
@@ -114,6 +120,9 @@ async function main() {
   if (servers.redisUrl) {
     targets.push({ key: 'redis', label: 'Redis', version: 'v2', counted: 'commands', open: () => openRedis(libs.v2, servers.redisUrl, `bench:${RUN}:v2:`) });
     if (libs.v1) targets.push({ key: 'redis', label: 'Redis', version: 'v1', counted: 'commands', open: () => openRedis(libs.v1, servers.redisUrl, `bench:${RUN}:v1:`) });
+  }
+  if (servers.mysqlUrl && v2mysql) {
+    targets.push({ key: 'mysql', label: 'MariaDB', version: 'v2', counted: 'calls', open: () => openMysql(libs.v2, servers.mysqlUrl, `bench_${RUN}_my_`) });
   }
   if (servers.clusterNodes.length > 0) {
     targets.push({ key: 'cluster', label: 'Redis Cluster (3 masters)', version: 'v2', counted: 'commands', open: () => openCluster(libs.v2, servers.clusterNodes, `bench:${RUN}:c:`) });
@@ -167,14 +176,16 @@ async function startServers() {
       redisUrl: fromEnv('MFAKIT_REDIS_URL'),
       pgbouncerUrl: fromEnv('MFAKIT_PGBOUNCER_URL'),
       clusterNodes: splitNodes(fromEnv('MFAKIT_REDIS_CLUSTER_NODES')),
+      mysqlUrl: fromEnv('MFAKIT_MYSQL_URL'),
       source: 'MFAKIT_PG_URL / MFAKIT_REDIS_URL from the environment',
     };
+    if (s.mysqlUrl === '') notes.push('MariaDB not measured: MFAKIT_MYSQL_URL is not set.');
     if (s.pgbouncerUrl === '') notes.push('PgBouncer not measured: MFAKIT_PGBOUNCER_URL is not set.');
     if (s.clusterNodes.length === 0) notes.push('Redis Cluster not measured: MFAKIT_REDIS_CLUSTER_NODES is not set.');
     return s;
   }
   const dir = mkdtempSync(join(tmpdir(), 'mfakit-bench-'));
-  const ports = await distinctFreePorts(9);
+  const ports = await distinctFreePorts(10);
   const env = {
     ...process.env,
     MFAKIT_SERVICES_DIR: dir,
@@ -183,6 +194,7 @@ async function startServers() {
     MFAKIT_PGBOUNCER_PORT: String(ports[2]),
     MFAKIT_REDIS_CLUSTER_PORTS: ports.slice(3, 6).join(','),
     MFAKIT_REDIS_CLUSTER_BUS_PORTS: ports.slice(6, 9).join(','),
+    MFAKIT_MYSQL_PORT: String(ports[9]),
     MFAKIT_SERVICES_OWNER_PID: String(process.pid),
   };
   const script = join(root, 'scripts/services.sh');
@@ -190,20 +202,23 @@ async function startServers() {
     execFileSync(script, ['stop'], { env, stdio: 'ignore' });
     rmSync(dir, { recursive: true, force: true });
   });
-  log('starting PostgreSQL, Redis, Redis Cluster and PgBouncer (scripts/services.sh)');
+  log('starting PostgreSQL, Redis, Redis Cluster, PgBouncer and MariaDB (scripts/services.sh)');
   try {
     execFileSync(script, ['start'], { env, stdio: ['ignore', 'ignore', 'inherit'], timeout: 180_000 });
   } catch (err) {
     notes.push(`Postgres, PgBouncer, Redis and Redis Cluster not measured: scripts/services.sh start failed (${err.message.split('\n')[0]}).`);
-    return { pgUrl: '', redisUrl: '', pgbouncerUrl: '', clusterNodes: [], source: 'none' };
+    return { pgUrl: '', redisUrl: '', pgbouncerUrl: '', clusterNodes: [], mysqlUrl: '', source: 'none' };
   }
   const vars = Object.fromEntries(readFileSync(join(dir, 'services.env'), 'utf8').trim().split('\n').map((l) => l.split(/=(.*)/s).slice(0, 2)));
   if (!vars.MFAKIT_PGBOUNCER_URL) notes.push('PgBouncer not measured: services.sh did not start it (is pgbouncer installed?).');
+  const mysqlUrl = process.env.MFAKIT_MYSQL_URL || (vars.MFAKIT_MYSQL_URL ?? '');
+  if (!mysqlUrl) notes.push('MariaDB not measured: services.sh did not start it (is mariadb-server installed?).');
   return {
     pgUrl: vars.MFAKIT_PG_URL ?? '',
     redisUrl: vars.MFAKIT_REDIS_URL ?? '',
     pgbouncerUrl: vars.MFAKIT_PGBOUNCER_URL ?? '',
     clusterNodes: splitNodes(vars.MFAKIT_REDIS_CLUSTER_NODES ?? ''),
+    mysqlUrl,
     source: 'throwaway servers from scripts/services.sh',
   };
 }
@@ -240,6 +255,7 @@ function libV2() {
     memoryStore: () => v2.createMemoryStore(),
     createPostgresStore: (pool, o) => v2pg.createPostgresStore(pool, o),
     createRedisStore: (client, o) => v2redis.createRedisStore(client, o),
+    createMysqlStore: (client, o) => v2mysql.createMysqlStore(client, o),
     // Gives a client's failures back: one refund per failure.
     async giveBack(store, userId, failures) {
       for (let i = 0; i < failures; i++) await store.refundAttempt(userId, schedule);
@@ -323,6 +339,31 @@ async function openCluster(lib, nodes, keyPrefix) {
     for (const c of clusters) c.destroy();
   });
   return ctx;
+}
+
+let mysqlVersion = '';
+
+async function openMysql(lib, url, tablePrefix) {
+  const counter = { n: 0 };
+  const { default: mysql } = await import('mysql2/promise');
+  const pool = mysql.createPool({ uri: url, connectionLimit: CLIENTS, charset: 'utf8mb4' });
+  // Every store call is one query or execute on the pool: one CALL, one round trip.
+  const counted = {
+    query: (sql, values) => (counter.n++, pool.query(sql, values)),
+    execute: (sql, values) => (counter.n++, pool.execute(sql, values)),
+  };
+  const make = () => lib.createMysqlStore(counted, { tablePrefix });
+  const first = make();
+  await first.migrate();
+  mysqlVersion = String((await pool.query('SELECT VERSION() AS v'))[0][0]?.v ?? '?');
+  cleanups.push(async () => {
+    const [tables] = await pool.query('SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND LEFT(TABLE_NAME, ?) = ?', [tablePrefix.length, tablePrefix]);
+    for (const { t } of tables) await pool.query(`DROP TABLE IF EXISTS \`${t}\``);
+    const [procs] = await pool.query("SELECT ROUTINE_NAME AS p FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE = 'PROCEDURE' AND LEFT(ROUTINE_NAME, ?) = ?", [tablePrefix.length, tablePrefix]);
+    for (const { p } of procs) await pool.query(`DROP PROCEDURE IF EXISTS \`${p}\``);
+    await pool.end();
+  });
+  return { stores: Array.from({ length: CLIENTS }, make), counting: make(), counter, users: [], store0: first };
 }
 
 /** A store whose every method call is counted (MemoryStore: a call is its round trip). */
@@ -557,7 +598,7 @@ function print({ servers, v1, trips, cells, betterAuth }) {
   for (const n of notes) out.push(`- ${n}`);
 
   out.push('', '## Round trips per flow', '');
-  out.push(`Counted with nothing else running, after the warm-up, median of ${TRIP_SAMPLES} users. MemoryStore: calls into the store; Postgres: statements (\`query\` calls on the pool's connections); Redis: commands (\`sendCommand\` calls on the client).`, '');
+  out.push(`Counted with nothing else running, after the warm-up, median of ${TRIP_SAMPLES} users. MemoryStore: calls into the store; Postgres: statements (\`query\` calls on the pool's connections); Redis: commands (\`sendCommand\` calls on the client); MariaDB: calls (\`query\`/\`execute\` on the pool, each one \`CALL\`).`, '');
   out.push('| version | store | counted | right code | wrong code | malformed | recovery code | confirmEnrollment | status | same code twice |');
   out.push('|---|---|---|---:|---:|---:|---:|---:|---:|---|');
   for (const { t, r } of trips) {
@@ -586,6 +627,10 @@ function print({ servers, v1, trips, cells, betterAuth }) {
     for (const right of [true, false]) {
       for (const a of cells.filter((c) => c.t.version === 'v2' && c.right === right && !c.baseline)) {
         const b = find('v1', a.t.key, right);
+        if (!b && a.t.key === 'mysql') {
+          const sa = summary(a);
+          out.push(`| ${a.t.label} | ${right ? 'right code' : 'wrong code'} | ${fmt(sa.perSec)} | mfakit 0.1 has no MySQL store | — | ${fmt(sa.p99, 2)} | — | — |`);
+        }
         if (!b) continue;
         const sa = summary(a);
         const sb = summary(b);
@@ -655,6 +700,7 @@ function serverVersions(servers) {
     if (servers.redisUrl) parts.push(`Redis ${execFileSync('redis-cli', ['-u', servers.redisUrl, 'INFO', 'server'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).match(/redis_version:(\S+)/)?.[1] ?? '?'}`);
   } catch {}
   if (servers.clusterNodes.length > 0) parts.push(`Redis Cluster of ${servers.clusterNodes.length} masters, no replicas`);
+  if (mysqlVersion) parts.push(`MariaDB ${mysqlVersion}`);
   return parts.join(', ');
 }
 

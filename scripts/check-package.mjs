@@ -76,7 +76,13 @@ try {
     }
   });
 
-  const entries = ['mfakit', 'mfakit/qr', 'mfakit/testing', 'mfakit/postgres', 'mfakit/redis', 'mfakit/algorithms'];
+  step('install the optional peer of mfakit/webauthn, as a host that uses passkeys does', () => {
+    const peer = join(project, 'node_modules', '@simplewebauthn', 'server');
+    mkdirSync(dirname(peer), { recursive: true });
+    symlinkSync(join(root, 'node_modules', '@simplewebauthn', 'server'), peer, 'dir');
+  });
+
+  const entries = ['mfakit', 'mfakit/qr', 'mfakit/testing', 'mfakit/postgres', 'mfakit/redis', 'mfakit/algorithms', 'mfakit/webauthn', 'mfakit/mysql'];
   const check = `
     const [core, qr] = mods;
     const key = new TextEncoder().encode('12345678901234567890');
@@ -89,7 +95,8 @@ try {
     // (the code is node:crypto's HMAC-SHA3-512 of the RFC key at counter 1, truncated per RFC 4226 §5.3).
     core.registerAlgorithms(...mods[5].extraAlgorithms);
     if (core.generateHotp(key, 1, { algorithm: 'SHA3-512' }) !== '625483') throw new Error('SHA3-512');
-    console.log(mods.length + ' entry points loaded; RFC 6238 vectors, qrSvg and registerAlgorithms OK');`;
+    if (mods[6].webauthn({ rpId: 'example.com', rpName: 'ACME', origins: ['https://example.com'] }).rpId !== 'example.com') throw new Error('webauthn');
+    console.log(mods.length + ' entry points loaded; RFC 6238 vectors, qrSvg, registerAlgorithms and webauthn OK');`;
 
   step('require() every entry point (CJS build, without require(esm))', () => {
     const code = `const mods = ${JSON.stringify(entries)}.map((e) => require(e));

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL and Redis servers (and a 3-master Redis Cluster) for the
-# adapter tests and benchmarks, and a PgBouncer (transaction pooling) in front of
-# that PostgreSQL when `pgbouncer` is installed.
+# adapter tests and benchmarks, a PgBouncer (transaction pooling) in front of
+# that PostgreSQL when `pgbouncer` is installed, and a MariaDB server when
+# `mariadbd` is installed.
 #
 #   scripts/services.sh start   # start them, write $DIR/services.env, print the URLs
 #   scripts/services.sh stop    # stop them and delete their data
@@ -16,6 +17,7 @@
 #   MFAKIT_SERVICES_OWNER_PID  stop the servers when this process is gone
 #   MFAKIT_REDIS_CLUSTER_PORTS      ports of the 3 Redis Cluster masters (default 63801,63802,63803)
 #   MFAKIT_REDIS_CLUSTER_BUS_PORTS  their cluster bus ports (default: each port + 10000)
+#   MFAKIT_MYSQL_PORT    MariaDB port             (default 33069)
 # PostgreSQL refuses to run as root, so as root its cluster runs as the
 # `postgres` user in a directory under /tmp that this script creates.
 set -euo pipefail
@@ -25,6 +27,7 @@ DIR="${MFAKIT_SERVICES_DIR:-$ROOT/.tmp/services}"
 PG_PORT="${MFAKIT_PG_PORT:-54329}"
 REDIS_PORT="${MFAKIT_REDIS_PORT:-63799}"
 PGBOUNCER_PORT="${MFAKIT_PGBOUNCER_PORT:-64329}"
+MYSQL_PORT="${MFAKIT_MYSQL_PORT:-33069}"
 
 pg_bin() {
   if [[ -n "${MFAKIT_PG_BIN:-}" ]]; then echo "$MFAKIT_PG_BIN"; return; fi
@@ -47,6 +50,7 @@ start() {
   mkdir -p "$DIR"
   if [[ -f "$DIR/pgdata.path" ]]; then echo "services.sh: already started from $DIR (run stop first)" >&2; exit 4; fi
 
+  install_mariadb
   local pgroot
   pgroot="$(mktemp -d /tmp/mfakit-pg.XXXXXX)"
   echo "$pgroot" > "$DIR/pgdata.path"
@@ -81,6 +85,7 @@ MFAKIT_REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 ENV
   start_redis_cluster >> "$DIR/services.env"
   start_pgbouncer
+  start_mariadb
   cat "$DIR/services.env"
 }
 
@@ -192,9 +197,67 @@ stop_pgbouncer() {
   rm -f "$DIR/pgbouncer.path"
 }
 
+# The server, when both it and the `mariadb` client (to wait for it and create the database) are installed.
+mariadbd_bin() {
+  command -v mariadb >/dev/null 2>&1 || return 0
+  command -v mariadbd 2>/dev/null || { [[ -x /usr/sbin/mariadbd ]] && echo /usr/sbin/mariadbd; } || true
+}
+
+# MariaDB on 127.0.0.1 with its data directory under $DIR: a fresh system
+# database (root without a password), no binary log, no durability, and an
+# empty `mfakit` database. mariadbd refuses to run as root unless told to.
+# The system database is created in the background while the other servers start.
+mariadb_user() {
+  if [[ "$(id -u)" == 0 ]]; then echo --user=root; fi
+}
+
+install_mariadb() {
+  [[ -n "$(mariadbd_bin)" ]] || return 0
+  mkdir -p "$DIR/mariadb"
+  # shellcheck disable=SC2046
+  mariadb-install-db --no-defaults $(mariadb_user) --datadir="$DIR/mariadb/data" --auth-root-authentication-method=normal \
+    --skip-test-db >"$DIR/mariadb-install.log" 2>&1 &
+  echo $! > "$DIR/mariadb-install.pid"
+}
+
+start_mariadb() {
+  local bin root user=()
+  bin="$(mariadbd_bin)"
+  [[ -n "$bin" ]] || { echo "services.sh: mariadbd or mariadb not found, starting without MariaDB (apt-get install -y mariadb-server)" >&2; return 0; }
+  root="$DIR/mariadb"
+  read -r -a user <<<"$(mariadb_user)"
+  wait "$(cat "$DIR/mariadb-install.pid")" || { cat "$DIR/mariadb-install.log" >&2; exit 5; }
+  rm -f "$DIR/mariadb-install.pid"
+  "$bin" --no-defaults "${user[@]}" --datadir="$root/data" --socket="$root/mariadb.sock" --pid-file="$root/mariadb.pid" \
+    --port="$MYSQL_PORT" --bind-address=127.0.0.1 --skip-name-resolve --log-error="$root/mariadb.log" --skip-log-bin \
+    --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 --innodb-buffer-pool-size=128M --max-connections=400 \
+    </dev/null >/dev/null 2>&1 &
+  echo $! > "$DIR/mariadb.pid"
+  for _ in $(seq 1 200); do
+    if mariadb --no-defaults -h 127.0.0.1 -P "$MYSQL_PORT" -u root -e 'CREATE DATABASE IF NOT EXISTS mfakit' 2>/dev/null; then
+      echo "MFAKIT_MYSQL_URL=mysql://root@127.0.0.1:$MYSQL_PORT/mfakit" >> "$DIR/services.env"
+      return 0
+    fi
+    sleep 0.05
+  done
+  cat "$root/mariadb.log" >&2 || true
+  exit 5
+}
+
+stop_mariadb() {
+  [[ -f "$DIR/mariadb.pid" ]] || return 0
+  local pid
+  pid="$(cat "$DIR/mariadb.pid")"
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  kill -9 "$pid" 2>/dev/null || true
+  rm -rf "$DIR/mariadb" "$DIR/mariadb.pid"
+}
+
 stop() {
   local bin
   bin="$(pg_bin)"
+  stop_mariadb
   stop_pgbouncer
   if [[ -f "$DIR/pgdata.path" ]]; then
     local pgroot

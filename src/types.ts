@@ -74,6 +74,57 @@ export interface MfaTotpOptions {
   window?: TotpWindow | undefined;
 }
 
+/** A credential as the relying party is given it: id, COSE public key, transports. */
+export interface PasskeyCredential {
+  /** Credential id, base64url. */
+  id: string;
+  /** The COSE-encoded public key. */
+  publicKey: Uint8Array;
+  transports: string[];
+}
+
+/**
+ * The WebAuthn relying party the flows use for passkeys: option generation
+ * and response verification. `mfakit/webauthn` makes one on
+ * `@simplewebauthn/server`; the flows keep the challenges, the throttling,
+ * the factor records and the counters.
+ */
+export interface PasskeyRelyingParty {
+  /** The relying-party id, a registrable domain such as `example.com`. */
+  readonly rpId: string;
+  /** Options for `navigator.credentials.create()` (as JSON). */
+  registrationOptions(opts: { challenge: Uint8Array; userHandle: Uint8Array; userName: string; exclude: readonly { id: string; transports: string[] }[] }): Promise<object>;
+  /** The new credential when `response` is a valid registration for `challenge` (base64url) from an allowed origin; `null` otherwise. */
+  verifyRegistration(response: object, challenge: string): Promise<{ credential: PasskeyCredential; counter: number } | null>;
+  /** Options for `navigator.credentials.get()` (as JSON). */
+  authenticationOptions(opts: { challenge: Uint8Array; allow: readonly { id: string; transports: string[] }[] }): Promise<object>;
+  /** The signature count the authenticator reported when `response` is a valid assertion by `credential` for `challenge`; `null` otherwise. */
+  verifyAuthentication(response: object, challenge: string, credential: PasskeyCredential): Promise<{ counter: number } | null>;
+}
+
+/** Options of {@link Mfa.beginPasskeyRegistration}. */
+export interface BeginPasskeyRegistrationOptions {
+  /** The name the browser shows for the account, e.g. the e-mail address. */
+  userName: string;
+  /** The name of this passkey on the settings page, 1–64 characters. @default 'Passkey' */
+  label?: string | undefined;
+}
+
+/** Result of {@link Mfa.beginPasskeyRegistration}: hand `options` to `navigator.credentials.create({ publicKey })`. */
+export interface BeginPasskeyRegistrationResult {
+  factorId: string;
+  /** `PublicKeyCredentialCreationOptionsJSON`. */
+  options: object;
+  expiresAt: number;
+}
+
+/** Result of {@link Mfa.beginPasskeySignIn}: hand `options` to `navigator.credentials.get({ publicKey })`. */
+export interface BeginPasskeySignInResult {
+  /** `PublicKeyCredentialRequestOptionsJSON`, allowing the user's passkeys. */
+  options: object;
+  expiresAt: number;
+}
+
 /** Recovery-code options of {@link createMfa}. */
 export interface RecoveryCodeOptions {
   /** Codes per set (1–100). @default 10 */
@@ -140,6 +191,12 @@ export interface CreateMfaOptions {
   recoveryCodes?: RecoveryCodeOptions | undefined;
   /** How an enrolment is confirmed. */
   confirm?: ConfirmOptions | undefined;
+  /**
+   * Passkeys (WebAuthn) as a second factor, beside authenticator apps:
+   * `webauthn({ rpId, rpName, origins })` from `mfakit/webauthn`. See docs/passkeys.md.
+   * @default none: the passkey methods throw `INVALID_CONFIG`
+   */
+  passkeys?: PasskeyRelyingParty | undefined;
   /** The clock, ms since the epoch; fractions are rounded down. @default Date.now */
   now?: (() => number) | undefined;
   /** Fills a buffer with random bytes. @default crypto.getRandomValues */
@@ -152,7 +209,7 @@ export interface CreateMfaOptions {
 }
 
 /** What a sign-in code was checked as. */
-export type VerifyMethod = 'totp' | 'recovery';
+export type VerifyMethod = 'totp' | 'recovery' | 'webauthn';
 
 /** What any attempt was checked as, in events: a sign-in method or an e-mail/SMS code. */
 export type AttemptMethod = VerifyMethod | 'code';
@@ -173,6 +230,7 @@ export type MfaEvent =
   | (EventBase & { type: 'factor.removed'; factorId: string })
   | (EventBase & { type: 'verify.succeeded'; method: AttemptMethod; factorId?: string })
   | (EventBase & { type: 'verify.failed'; reason: MfaFailureReason; method?: AttemptMethod })
+  | (EventBase & { type: 'passkey.clone-suspected'; factorId: string })
   | (EventBase & { type: 'lockout'; reason: 'locked'; lockedUntil: number })
   | (EventBase & { type: 'lockout'; reason: 'suspended' })
   | (EventBase & { type: 'throttle.warning'; failures: number })
@@ -203,6 +261,7 @@ export type MfaFailure<R extends MfaFailureReason = MfaFailureReason> = R extend
 export type MfaVerifyResult =
   | { ok: true; method: 'totp'; factorId: string; remainingRecoveryCodes: number }
   | { ok: true; method: 'recovery'; remainingRecoveryCodes: number }
+  | { ok: true; method: 'webauthn'; factorId: string; remainingRecoveryCodes: number }
   | MfaFailure;
 
 /** Result of {@link Mfa.confirmEnrollment}: `recoveryCodes` with the user's first factor only. */
@@ -393,6 +452,7 @@ export interface CreateChallengeResult {
 export type VerifyChallengeResult =
   | { ok: true; userId: string; method: 'totp'; factorId: string; remainingRecoveryCodes: number }
   | { ok: true; userId: string; method: 'recovery'; remainingRecoveryCodes: number }
+  | { ok: true; userId: string; method: 'webauthn'; factorId: string; remainingRecoveryCodes: number }
   | MfaFailure;
 
 /** What {@link Mfa.sendCode} hands to the host's sender. */
@@ -463,12 +523,52 @@ export interface Mfa {
    */
   confirmEnrollment(userId: string, code: unknown): Promise<ConfirmEnrollmentResult>;
   /**
+   * Starts adding a passkey: a pending factor (15 minutes, as an enrolment)
+   * and the options for `navigator.credentials.create({ publicKey })`. The
+   * user's passkeys are excluded, so one authenticator is not added twice.
+   * @param userId - the signed-in user
+   * @param opts - `userName` (shown by the browser), `label` (settings page)
+   * @returns `{ factorId, options, expiresAt }`
+   * @throws {MfaError} `INVALID_CONFIG` without `passkeys`; `FACTOR_LIMIT`; `STORE_UNAVAILABLE`
+   * @example
+   * const { options } = await mfa.beginPasskeyRegistration(user.id, { userName: user.email, label: 'MacBook' });
+   * return c.json(options); // the page calls navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) })
+   */
+  beginPasskeyRegistration(userId: string, opts: BeginPasskeyRegistrationOptions): Promise<BeginPasskeyRegistrationResult>;
+  /**
+   * Finishes adding a passkey with the browser's response (`credential.toJSON()`):
+   * checked against the user's pending passkey registrations through the
+   * attempt pipeline, like a first code. Recovery codes come with the user's
+   * first factor, whatever its kind.
+   * @param userId - the signed-in user
+   * @param response - the `RegistrationResponseJSON` the page posted (any value; never throws on it)
+   * @returns `{ ok: true, factorId, recoveryCodes? }` or `{ ok: false, reason }`
+   * @throws {MfaError} `INVALID_CONFIG` without `passkeys`; `STORE_UNAVAILABLE`
+   * @example
+   * const r = await mfa.finishPasskeyRegistration(user.id, await c.req.json());
+   */
+  finishPasskeyRegistration(userId: string, response: unknown): Promise<ConfirmEnrollmentResult>;
+  /**
+   * The second step with a passkey: a single-use challenge (5 minutes) for the
+   * user's passkeys and the options for `navigator.credentials.get({ publicKey })`.
+   * The assertion the browser returns goes to {@link Mfa.verify} (or
+   * `verifyChallenge`) like a code.
+   * @param userId - the user whose password was just checked
+   * @returns `{ options, expiresAt }`
+   * @throws {MfaError} `INVALID_CONFIG` without `passkeys` or on a store without
+   *   `supports.oneTime`; `NOT_ENROLLED` when the user has no passkey; `STORE_UNAVAILABLE`
+   * @example
+   * const { options } = await mfa.beginPasskeySignIn(session.userId);
+   */
+  beginPasskeySignIn(userId: string): Promise<BeginPasskeySignInResult>;
+  /**
    * Checks a sign-in code: digits are checked against every active
-   * authenticator, anything that reads as a recovery code is one. Malformed
+   * authenticator, anything that reads as a recovery code is one, and a
+   * passkey assertion is checked against the user's passkeys. Malformed
    * input costs nothing; any other attempt is counted before it is checked,
    * and a correct one gives it back.
    * @param userId - the host's user id, after the password was checked
-   * @param code - what the user typed (any value; never throws on it)
+   * @param code - what the user typed, or a passkey assertion (`credential.toJSON()` of `navigator.credentials.get()`); any value, never throws on it
    * @returns `{ ok: true, method, factorId?, remainingRecoveryCodes }` or `{ ok: false, reason, retryAfterMs? }`
    * @throws {MfaError} `STORE_UNAVAILABLE`, `SECRET_DECRYPTION_FAILED`
    * @example

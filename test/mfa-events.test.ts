@@ -66,6 +66,7 @@ describe('events', () => {
       'factor.removed': ['factorId'],
       'verify.succeeded': ['method', 'factorId'],
       'verify.failed': ['method', 'reason'],
+      'passkey.clone-suspected': ['factorId'],
       lockout: ['reason', 'lockedUntil'],
       'throttle.warning': ['failures'],
       'recovery.used': ['remaining'],

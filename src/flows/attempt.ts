@@ -16,8 +16,8 @@ import type { ResolvedConfig } from './config.js';
 export interface AttemptKind<Input, Loaded extends { reservation: AttemptReservation | null }, Match, Result extends Accepted | true> {
   /** What the answer is checked as, in events. */
   readonly method: AttemptMethod;
-  /** The reason when there is nothing to check against (nothing was written). */
-  readonly absent: 'not-enrolled' | 'expired';
+  /** The reason when there is nothing to check against (nothing was written), or how to tell it from the input. */
+  readonly absent: 'not-enrolled' | 'expired' | ((input: Input, now: number) => 'expired' | 'replayed');
   /** The reason when the decisive write finds the match already taken (by a concurrent answer, or a reset). */
   readonly lost: 'replayed' | 'mismatch' | 'expired';
   /** Reserve-and-load: one store step; no reservation when there is nothing to check. */
@@ -69,8 +69,9 @@ export async function runAttempt<Input, Loaded extends { reservation: AttemptRes
   const loaded = await kind.load(userId, input, now);
   const { reservation } = loaded;
   if (reservation === null) {
-    emit(() => ({ type: 'verify.failed', userId, at: now, method: kind.method, reason: kind.absent }));
-    return { ok: false, failure: { ok: false, reason: kind.absent }, loaded };
+    const reason = typeof kind.absent === 'function' ? kind.absent(input, now) : kind.absent;
+    emit(() => ({ type: 'verify.failed', userId, at: now, method: kind.method, reason }));
+    return { ok: false, failure: { ok: false, reason }, loaded };
   }
   if (!reservation.allowed) return { ok: false, failure: refused(cfg, userId, now, reservation, kind.method), loaded };
 

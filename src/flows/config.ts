@@ -5,7 +5,7 @@ import type { Algorithm } from '../internal/hmac.js';
 import { resolveOtp, resolveTimeStep, resolveWindow } from '../internal/options.js';
 import type { RandomSource } from '../internal/random.js';
 import type { ThrottleSchedule } from '../store/types.js';
-import type { CreateMfaOptions, MfaEvent, RequiredRule } from '../types.js';
+import type { CreateMfaOptions, MfaEvent, PasskeyRelyingParty, RequiredRule } from '../types.js';
 import { createEmitter, type Emit } from './events.js';
 import { createVault, type SecretVault } from './secrets.js';
 import { wrapStore, type FlowStore } from './store.js';
@@ -52,6 +52,8 @@ export interface ResolvedConfig {
   confirmCodes: 1 | 2;
   /** Who re-verifies a user before a change: a code through the flows, or the host. */
   reverify: 'code' | 'host';
+  /** The WebAuthn relying party for passkeys, or `null` when they are not configured. */
+  passkeys: PasskeyRelyingParty | null;
   random: RandomSource | undefined;
   /** The injected clock, as a safe integer of ms. */
   clock: () => number;
@@ -135,6 +137,7 @@ export function resolveConfig(opts: CreateMfaOptions): ResolvedConfig {
     viewableRecoveryCodes: recovery.viewable === true,
     confirmCodes,
     reverify,
+    passkeys: resolvePasskeys(opts.passkeys),
     random: opts.random,
     clock: safeClock(opts.now ?? Date.now),
     emit: createEmitter(opts.onEvent as ((event: MfaEvent) => void | Promise<void>) | undefined),
@@ -145,6 +148,16 @@ function integer(value: unknown, name: string, fallback: number, min: number, ma
   const n = value ?? fallback;
   if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) throw invalid(`${name} must be an integer between ${min} and ${max}, got ${describe(n)}`);
   return n;
+}
+
+function resolvePasskeys(rp: unknown): PasskeyRelyingParty | null {
+  if (rp === undefined) return null;
+  const methods = ['registrationOptions', 'verifyRegistration', 'authenticationOptions', 'verifyAuthentication'] as const;
+  const r = rp as Partial<PasskeyRelyingParty>;
+  if (typeof rp !== 'object' || rp === null || typeof r.rpId !== 'string' || !methods.every((m) => typeof r[m] === 'function')) {
+    throw invalid("passkeys must be a relying party: webauthn({ rpId, rpName, origins }) from 'mfakit/webauthn'");
+  }
+  return rp as PasskeyRelyingParty;
 }
 
 /** An options object (absent: empty) with only `known` keys, each present one defined. */

@@ -5,10 +5,11 @@ import { assertInteger, describe } from '../internal/assert.js';
 import { assertLabel, assertUserId } from '../internal/ids.js';
 import { resolveOtp, resolveTimeStep } from '../internal/options.js';
 import { fillRandom } from '../internal/random.js';
-import type { FactorRecord } from '../store/types.js';
-import type { Mfa } from '../types.js';
-import { runAttempt } from './attempt.js';
+import type { Activated, AttemptStart, FactorRecord } from '../store/types.js';
+import type { ConfirmEnrollmentResult, Mfa } from '../types.js';
+import { runAttempt, type AttemptKind } from './attempt.js';
 import type { ResolvedConfig } from './config.js';
+import type { ConfirmMatch } from './factors/activation.js';
 import { newRecoveryCodes } from './factors/recovery.js';
 import { isTotpCode, paramsOf, TOTP, totpConfirm, totpMeta, type VerifierCache } from './factors/totp.js';
 import { toBase64Url } from './secrets.js';
@@ -23,8 +24,8 @@ export function newFactorId(cfg: ResolvedConfig): string {
   return toBase64Url(bytes);
 }
 
-/** A pending TOTP factor with `secret` sealed under its id; zeroes `secret`. */
-async function pendingFactor(cfg: ResolvedConfig, f: { id: string; userId: string; label: string; now: number; secret: Uint8Array; meta: string }): Promise<FactorRecord> {
+/** A pending factor of `kind` (TOTP unless given) with `secret` sealed under its id; zeroes `secret`. */
+export async function pendingFactor(cfg: ResolvedConfig, f: { id: string; userId: string; label: string; now: number; secret: Uint8Array; meta: string; kind?: string }): Promise<FactorRecord> {
   let sealed: string;
   try {
     sealed = await cfg.vault.seal(f.userId, f.id, f.secret);
@@ -32,7 +33,7 @@ async function pendingFactor(cfg: ResolvedConfig, f: { id: string; userId: strin
     f.secret.fill(0);
   }
   return {
-    id: f.id, userId: f.userId, kind: TOTP, label: f.label, state: 'pending', secret: sealed, counter: -1,
+    id: f.id, userId: f.userId, kind: f.kind ?? TOTP, label: f.label, state: 'pending', secret: sealed, counter: -1,
     createdAt: f.now, expiresAt: f.now + cfg.enrollmentTtlMs, lastUsedAt: null, meta: f.meta,
   };
 }
@@ -64,7 +65,10 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
       const uriOf = (secret: string, factor: FactorRecord): string => buildOtpauthUri({ issuer: cfg.issuer, account: opts.account, secret, ...paramsOf(factor) });
       const record = await pendingFactor(cfg, { id, userId, label, now, secret: decodeSecret(fresh), meta: totpMeta(cfg.totp) });
       const uri = uriOf(fresh, record);
-      const r = await cfg.store.putPendingFactor(record, { now, maxFactors: cfg.maxFactors, replace: opts.restart === true });
+      const put = (replace: boolean) => cfg.store.putPendingFactor(record, { now, maxFactors: cfg.maxFactors, replace });
+      let r = await put(opts.restart === true);
+      // A passkey registration pending under the same label is not this enrolment: replace it.
+      if (r.ok && r.factor.kind !== TOTP) r = await put(true);
       if (!r.ok) throw new MfaError('FACTOR_LIMIT', `the user already has ${cfg.maxFactors} authenticators; remove one first`);
       const factor = r.factor;
       if (factor.id === id) {
@@ -110,16 +114,32 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
       const answer = confirmationCodes(code, cfg.confirmCodes);
       if (answer === null) return { ok: false, reason: 'malformed' };
       const { codes, set } = await newRecoveryCodes(cfg, userId);
-      const r = await runAttempt(cfg, confirm, userId, { codes: answer, recovery: set }, now);
-      if (!r.ok) {
-        if (r.failure.reason !== 'not-enrolled') return r.failure as Exclude<typeof r.failure, { reason: 'replayed' }>;
-        // Nothing pending: say "expired" when an enrolment ran out, so the page can offer to start again.
-        const { factors } = await cfg.store.getUser(userId);
-        return { ok: false, reason: factors.some((f) => f.state === 'pending') ? 'expired' : 'not-enrolled' };
-      }
-      const factorId = r.match.factorId;
-      cfg.emit(() => ({ type: 'enrollment.confirmed', userId, at: now, factorId }));
-      return r.result.recoveryCodesIssued ? { ok: true, factorId, recoveryCodes: codes } : { ok: true, factorId };
+      return confirmPending(cfg, confirm, userId, { codes: answer, recovery: set }, codes, now);
     },
   };
+}
+
+/**
+ * Runs the confirmation of a pending factor (a first code, a passkey's
+ * registration) through the attempt pipeline and answers it: the recovery
+ * codes go with the user's first factor, and "nothing pending" says
+ * `expired` when an enrolment ran out, so the page can offer to start again.
+ */
+export async function confirmPending<Input>(
+  cfg: ResolvedConfig,
+  kind: AttemptKind<Input, AttemptStart, ConfirmMatch, Activated>,
+  userId: string,
+  input: Input,
+  codes: string[],
+  now: number,
+): Promise<ConfirmEnrollmentResult> {
+  const r = await runAttempt(cfg, kind, userId, input, now);
+  if (!r.ok) {
+    if (r.failure.reason !== 'not-enrolled') return r.failure as Exclude<typeof r.failure, { reason: 'replayed' }>;
+    const { factors } = await cfg.store.getUser(userId);
+    return { ok: false, reason: factors.some((f) => f.state === 'pending') ? 'expired' : 'not-enrolled' };
+  }
+  const factorId = r.match.factorId;
+  cfg.emit(() => ({ type: 'enrollment.confirmed', userId, at: now, factorId }));
+  return r.result.recoveryCodesIssued ? { ok: true, factorId, recoveryCodes: codes } : { ok: true, factorId };
 }

@@ -7,6 +7,7 @@ import { enrollmentFlows } from './enrollment.js';
 import { codeFlows } from './factors/oob-code.js';
 import { createVerifierCache } from './factors/totp.js';
 import { deviceFlows } from './devices.js';
+import { passkeyFlows } from './passkeys.js';
 import { createReverify } from './reverify.js';
 import { createSignIn } from './sign-in.js';
 import { statusFlows } from './status.js';
@@ -59,5 +60,6 @@ export function createMfa(opts: CreateMfaOptions): Mfa {
     ...deviceFlows(cfg, reverify),
     ...challengeFlows(cfg, signIn),
     ...codeFlows(cfg),
+    ...passkeyFlows(cfg),
   });
 }

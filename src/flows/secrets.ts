@@ -157,7 +157,7 @@ export function toBase64Url(bytes: Uint8Array): string {
  * database, where a backtracking pattern over a long run of `=` would block
  * the event loop for seconds.
  */
-function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
+export function fromBase64(text: string): Uint8Array<ArrayBuffer> | null {
   let end = text.length;
   while (end > 0 && text.charCodeAt(end - 1) === 0x3d && text.length - end < 2) end--;
   if (end % 4 === 1 || end > MAX_SEALED) return null;

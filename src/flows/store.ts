@@ -9,8 +9,9 @@ export type FlowStore = Omit<MfaStore, keyof OneTimeStore | keyof DeviceStore | 
   readonly listing: ListingStore | null;
 };
 
-// SQLSTATE 42P01 (PostgreSQL), ER_NO_SUCH_TABLE 1146 (MySQL/MariaDB), and the drivers' texts.
-const MISSING_TABLE = /\b(42P01|ER_NO_SUCH_TABLE|no such table)\b|relation "[^"]{1,200}" does not exist|Table '[^']{1,200}' doesn't exist/;
+// SQLSTATE 42P01 (PostgreSQL), ER_NO_SUCH_TABLE 1146 and, for mfakit/mysql's
+// procedures, ER_SP_DOES_NOT_EXIST 1305 (MySQL/MariaDB), and the drivers' texts.
+const MISSING_TABLE = /\b(42P01|ER_NO_SUCH_TABLE|ER_SP_DOES_NOT_EXIST|no such table)\b|relation "[^"]{1,200}" does not exist|Table '[^']{1,200}' doesn't exist/;
 
 /**
  * Wraps the store once: a rejection of any method becomes

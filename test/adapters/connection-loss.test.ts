@@ -5,16 +5,18 @@
 // The faulty client kills its own server connection right before its n-th
 // call (pg_terminate_backend / CLIENT KILL from a second connection), for
 // every n of a flow, then the test checks the state through a healthy connection.
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createMysqlStore, type MysqlValue } from '../../src/adapters/mysql.js';
 import { createPostgresStore } from '../../src/adapters/postgres.js';
 import { createRedisStore } from '../../src/adapters/redis.js';
 import { isMfaError } from '../../src/errors.js';
 import { generateTotp } from '../../src/index.js';
 import { createMfa } from '../../src/flows/index.js';
 import type { MfaStore } from '../../src/store/types.js';
-import { pgUrl, redisUrl, skipReason, uniquePrefix } from './helpers.js';
+import { mysqlSkipReason, mysqlUrl, pgUrl, redisUrl, skipReason, uniquePrefix } from './helpers.js';
 
 const T = 1_767_225_600_000;
 const secretKeys = { current: 'k1', keys: { k1: new Uint8Array(32).fill(9) } };
@@ -201,6 +203,51 @@ describe.skipIf(redisUrl === '')(`Redis: connection killed mid-flow${skipReason 
   });
   afterAll(() => {
     admin?.destroy();
+  });
+  flows(() => harness);
+});
+
+describe.skipIf(mysqlUrl === '')(`MySQL/MariaDB: connection killed mid-flow${mysqlSkipReason ? ` (${mysqlSkipReason})` : ''}`, () => {
+  let admin: mysql.Pool;
+  let harness: Harness;
+  beforeAll(async () => {
+    admin = mysql.createPool({ uri: mysqlUrl, connectionLimit: 2 });
+    const tablePrefix = uniquePrefix('loss');
+    const healthy = createMysqlStore(admin, { tablePrefix });
+    await healthy.migrate();
+    harness = {
+      healthy,
+      async faulty(failAt) {
+        const victim = await mysql.createConnection({ uri: mysqlUrl });
+        const dead = new Promise<void>((resolve) => {
+          victim.on('error', () => resolve());
+          (victim as unknown as { connection: { stream: NodeJS.EventEmitter } }).connection.stream.on('close', () => resolve());
+        });
+        const [rows] = await victim.query('SELECT CONNECTION_ID() AS id');
+        const id = Number((rows as { id: unknown }[])[0]?.id);
+        let calls = 0;
+        const kill = async (): Promise<void> => {
+          if (++calls === failAt) {
+            await admin.query(`KILL ${id}`);
+            await dead;
+          }
+        };
+        const client = {
+          async query(sql: string, values?: MysqlValue[]) {
+            await kill();
+            return victim.query(sql, values);
+          },
+          async execute(sql: string, values?: MysqlValue[]) {
+            await kill();
+            return victim.execute(sql, values);
+          },
+        };
+        return { store: createMysqlStore(client, { tablePrefix }), calls: () => calls, close: () => victim.end().catch(() => {}) };
+      },
+    };
+  });
+  afterAll(async () => {
+    await admin?.end();
   });
   flows(() => harness);
 });

@@ -10,12 +10,15 @@ export const redisUrl = inject('redisUrl');
 export const redisClusterNodes = (inject('redisClusterNodes') ?? '').split(',').filter((u) => u !== '');
 /** Why the real-server suites skip, or '' when the servers are there. */
 export const skipReason = inject('servicesSkipReason');
+/** MySQL/MariaDB URL, or '' (then `mysqlSkipReason` says why). */
+export const mysqlUrl = inject('mysqlUrl');
+export const mysqlSkipReason = inject('mysqlSkipReason');
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Throws a clear error when dist/ has not been built (the worker processes import it). */
 export function requireDist(): void {
-  for (const f of ['dist/index.js', 'dist/postgres.js', 'dist/redis.js']) {
+  for (const f of ['dist/index.js', 'dist/postgres.js', 'dist/redis.js', 'dist/mysql.js']) {
     if (!existsSync(resolve(ROOT, f))) throw new Error(`${f} is missing: run \`npm run build\` before the adapter tests`);
   }
 }

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { pgUrl, redisClusterNodes, redisUrl, requireDist, ROOT, skipReason, uniquePrefix } from './helpers.js';
+import { mysqlSkipReason, mysqlUrl, pgUrl, redisClusterNodes, redisUrl, requireDist, ROOT, skipReason, uniquePrefix } from './helpers.js';
 
 const WORKERS = 8;
 const ROUNDS = 3;
@@ -28,10 +28,12 @@ const SHAPES = [
   { kind: 'pgbouncer', url: pgbouncerUrl },
   { kind: 'redis', url: redisUrl },
   { kind: 'redis-cluster', url: redisClusterNodes.join(',') },
+  { kind: 'mysql', url: mysqlUrl },
 ] as const;
 
 for (const { kind, url } of SHAPES) {
-  describe.skipIf(url === '')(`${WORKERS} processes racing on ${kind}${skipReason ? ` (${skipReason})` : ''}`, () => {
+  const reason = kind === 'mysql' ? mysqlSkipReason : skipReason;
+  describe.skipIf(url === '')(`${WORKERS} processes racing on ${kind}${reason ? ` (${reason})` : ''}`, () => {
     const prefix = kind.startsWith('redis') ? uniquePrefix('race').replace(/_$/, ':') : uniquePrefix('race');
     const workers: ChildProcess[] = [];
     let dist: Dist;
@@ -49,6 +51,14 @@ for (const { kind, url } of SHAPES) {
         const pool = new pg.Pool({ connectionString: url, max: 2 });
         pool.on('error', () => {});
         const s = createPostgresStore(pool, { tablePrefix: prefix, preparedStatements: kind === 'postgres' });
+        await s.migrate();
+        store = s;
+        closeParent = () => pool.end();
+      } else if (kind === 'mysql') {
+        const { createMysqlStore } = (await import(resolve(ROOT, 'dist/mysql.js'))) as typeof import('../../src/adapters/mysql.js');
+        const mysql = await import('mysql2/promise');
+        const pool = mysql.createPool({ uri: url, connectionLimit: 2 });
+        const s = createMysqlStore(pool, { tablePrefix: prefix });
         await s.migrate();
         store = s;
         closeParent = () => pool.end();

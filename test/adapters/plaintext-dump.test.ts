@@ -1,15 +1,17 @@
 // After a full flow, dump everything the store wrote and look for the TOTP
 // secret and the recovery codes in every encoding a careless store might use.
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createMysqlStore } from '../../src/adapters/mysql.js';
 import { createPostgresStore } from '../../src/adapters/postgres.js';
 import { createRedisStore } from '../../src/adapters/redis.js';
 import { decodeSecret, generateTotp } from '../../src/index.js';
 import { createMfa } from '../../src/flows/index.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { MfaStore } from '../../src/store/types.js';
-import { pgUrl, redisUrl, skipReason, uniquePrefix } from './helpers.js';
+import { mysqlSkipReason, mysqlUrl, pgUrl, redisUrl, skipReason, uniquePrefix } from './helpers.js';
 
 const T = 1_767_225_600_000;
 const secretKeys = { current: 'k1', keys: { k1: new Uint8Array(32).fill(7) } };
@@ -136,6 +138,33 @@ describe.skipIf(redisUrl === '')(`Redis holds no secret in plaintext${skipReason
       }
     }
     expect(ours).toBeGreaterThanOrEqual(4); // factor, recovery set, attempts, pending factor
+    expectNoNeedle(dump, found);
+  });
+});
+
+describe.skipIf(mysqlUrl === '')(`MySQL/MariaDB holds no secret in plaintext${mysqlSkipReason ? ` (${mysqlSkipReason})` : ''}`, () => {
+  let pool: mysql.Pool;
+  beforeAll(() => {
+    pool = mysql.createPool({ uri: mysqlUrl, connectionLimit: 2 });
+  });
+  afterAll(async () => {
+    await pool?.end();
+  });
+
+  test('every row of every table after a full flow', async () => {
+    const prefix = uniquePrefix('dump');
+    const store = createMysqlStore(pool, { tablePrefix: prefix });
+    await store.migrate();
+    const found = await fullFlow(store, `dump-${Date.now()}`);
+    // Every table of the database, not only ours; VARBINARY shown as the UTF-8 text it holds.
+    const [tables] = await pool.query(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()`);
+    const asText = (_k: string, v: unknown): unknown => (typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'Buffer' ? Buffer.from((v as { data: number[] }).data).toString('utf8') : v);
+    let dump = '';
+    for (const { t } of tables as { t: string }[]) {
+      const [rows] = await pool.query(`SELECT * FROM \`${t}\``);
+      dump += `${t}\n${(rows as unknown[]).map((r) => JSON.stringify(r, asText)).join('\n')}\n`;
+    }
+    expect(dump).toContain(`${prefix}factors`);
     expectNoNeedle(dump, found);
   });
 });

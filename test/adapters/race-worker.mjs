@@ -4,6 +4,7 @@
 import pg from 'pg';
 import { createClient, createCluster } from 'redis';
 import { createMfa } from '../../dist/index.js';
+import { createMysqlStore } from '../../dist/mysql.js';
 import { createPostgresStore } from '../../dist/postgres.js';
 import { createRedisStore } from '../../dist/redis.js';
 
@@ -16,6 +17,11 @@ if (kind === 'postgres' || kind === 'pgbouncer') {
   pool.on('error', () => {});
   // PgBouncer in transaction pooling mode cannot keep named prepared statements.
   store = createPostgresStore(pool, { tablePrefix: prefix, preparedStatements: kind === 'postgres' });
+  close = () => pool.end();
+} else if (kind === 'mysql') {
+  const { default: mysql } = await import('mysql2/promise');
+  const pool = mysql.createPool({ uri: url, connectionLimit: 4 });
+  store = createMysqlStore(pool, { tablePrefix: prefix });
   close = () => pool.end();
 } else {
   const client = kind === 'redis-cluster'

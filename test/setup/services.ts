@@ -1,4 +1,4 @@
-// Vitest global setup: real PostgreSQL and Redis servers (and a Redis Cluster) for test/adapters.
+// Vitest global setup: real PostgreSQL and Redis servers (and a Redis Cluster, and MariaDB) for test/adapters.
 //
 // - MFAKIT_PG_URL and MFAKIT_REDIS_URL set: use those servers as they are.
 // - Otherwise, when the binaries are installed: start throwaway servers with
@@ -7,6 +7,8 @@
 // - Otherwise: with CI set, fail the run; without it, the real-server suites
 //   skip and say why.
 // When the run is filtered to files outside test/adapters, nothing is started.
+// MariaDB likewise: MFAKIT_MYSQL_URL, else the throwaway server when `mariadbd`
+// is installed, else skipped with a reason (a failure under CI).
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -27,6 +29,10 @@ declare module 'vitest' {
     servicesSkipReason: string;
     /** PgBouncer (transaction pooling) in front of `pgUrl`'s server, or '' when not available. */
     pgbouncerUrl: string;
+    /** MySQL/MariaDB URL (`mysql://…/database`), or '' when no server is available. */
+    mysqlUrl: string;
+    /** Why the MySQL/MariaDB suites skip, when they do. */
+    mysqlSkipReason: string;
   }
 }
 
@@ -36,6 +42,7 @@ const SCRIPT = join(ROOT, 'scripts/services.sh');
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   providePgbouncer(project, null);
+  provideMysql(project, null, 'the run does not include test/adapters');
   const provide = (pgUrl: string, redisUrl: string, reason: string): void => {
     project.provide('pgUrl', pgUrl);
     project.provide('redisUrl', redisUrl);
@@ -47,6 +54,11 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   project.provide('redisClusterNodes', process.env.MFAKIT_REDIS_CLUSTER_NODES ?? '');
   if (envPg !== '' && envRedis !== '') {
     provide(envPg, envRedis, '');
+    // Nothing is started for servers given in the environment, so MariaDB must be given too.
+    if (process.env.CI && !process.env.MFAKIT_MYSQL_URL && runsAdapterTests(project)) {
+      throw new Error('CI is set, so the MySQL/MariaDB adapter tests may not skip: MFAKIT_PG_URL and MFAKIT_REDIS_URL are set, MFAKIT_MYSQL_URL is not');
+    }
+    provideMysql(project, null, 'MFAKIT_PG_URL and MFAKIT_REDIS_URL are set, so no server was started');
     return undefined;
   }
 
@@ -62,6 +74,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     const reason = `real-server adapter tests skipped: ${missing}; ${hint}`;
     process.stderr.write(`\n[mfakit] ${reason}\n\n`);
     provide('', '', reason);
+    provideMysql(project, null, missing);
     return undefined;
   }
 
@@ -75,6 +88,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     MFAKIT_REDIS_CLUSTER_PORTS: cluster.slice(0, 3).join(','),
     MFAKIT_REDIS_CLUSTER_BUS_PORTS: cluster.slice(3).join(','),
     MFAKIT_PGBOUNCER_PORT: String(await freePort()),
+    MFAKIT_MYSQL_PORT: String(await freePort()),
     // Stops the servers if this process dies before teardown.
     MFAKIT_SERVICES_OWNER_PID: String(process.pid),
   };
@@ -94,7 +108,27 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   provide(envPg || (vars.MFAKIT_PG_URL ?? ''), envRedis || (vars.MFAKIT_REDIS_URL ?? ''), '');
   project.provide('redisClusterNodes', process.env.MFAKIT_REDIS_CLUSTER_NODES || (vars.MFAKIT_REDIS_CLUSTER_NODES ?? ''));
   providePgbouncer(project, vars);
+  provideMysql(project, vars, mysqlMissing());
   return stop;
+}
+
+/**
+ * `mysqlUrl`: MFAKIT_MYSQL_URL when set, else the throwaway MariaDB that
+ * services.sh started, else '' with the reason (`missing`), which fails a CI run.
+ */
+function provideMysql(project: TestProject, vars: Record<string, string> | null, missing: string | null): void {
+  const url = process.env.MFAKIT_MYSQL_URL || (vars?.MFAKIT_MYSQL_URL ?? '');
+  const reason = url !== '' ? '' : `MySQL/MariaDB adapter tests skipped: ${missing ?? 'no server was started'}; set MFAKIT_MYSQL_URL or install mariadb-server`;
+  if (url === '' && vars !== null && process.env.CI) throw new Error(`CI is set, so the MySQL/MariaDB adapter tests may not skip: ${reason}`);
+  if (url === '' && vars !== null) process.stderr.write(`\n[mfakit] ${reason}\n\n`);
+  project.provide('mysqlUrl', url);
+  project.provide('mysqlSkipReason', reason);
+}
+
+function mysqlMissing(): string | null {
+  if (process.env.MFAKIT_MYSQL_URL) return null;
+  const paths = [...(process.env.PATH ?? '').split(':'), '/usr/sbin'];
+  return paths.some((p) => p !== '' && existsSync(join(p, 'mariadbd'))) ? null : 'mariadbd not found on PATH or in /usr/sbin';
 }
 
 /**

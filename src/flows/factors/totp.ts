@@ -6,6 +6,7 @@ import { resolveOtp, resolveTimeStep } from '../../internal/options.js';
 import { countDigits } from '../../internal/token.js';
 import type { Accepted, Activated, AttemptStart, FactorRecord, RecoverySet } from '../../store/types.js';
 import { MALFORMED, MISMATCH, REPLAYED, type AttemptKind, type Failed } from '../attempt.js';
+import { activateMatch, type ConfirmMatch } from './activation.js';
 import type { ResolvedConfig, TotpParams } from '../config.js';
 
 export const TOTP = 'totp';
@@ -172,12 +173,6 @@ export interface ConfirmInput {
   recovery: RecoverySet;
 }
 
-/** A confirmation that matched: the factor, its step, and its `meta` from now on. */
-export interface ConfirmMatch extends TotpMatch {
-  meta: string;
-  recovery: RecoverySet;
-}
-
 /** Enrolment confirmation: the first code (or two consecutive codes) of one of the user's pending authenticators. */
 export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptKind<ConfirmInput, AttemptStart, ConfirmMatch, Activated> {
   return {
@@ -192,9 +187,9 @@ export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptK
       }
       const m = await checkFactors(cache, factors, codes[0], now);
       if (typeof m === 'string') return m;
-      return { ...m, meta: (factors.find((f) => f.id === m.factorId) as FactorRecord).meta, recovery };
+      return { factorId: m.factorId, counter: m.step, meta: (factors.find((f) => f.id === m.factorId) as FactorRecord).meta, recovery };
     },
-    accept: (userId, m, now) => cfg.store.activateFactor(userId, m.factorId, { counter: m.step, now, meta: m.meta, recovery: m.recovery }),
+    accept: activateMatch(cfg),
     factorOf: (m) => m.factorId,
   };
 }
@@ -223,7 +218,7 @@ async function checkPairs(cfg: ResolvedConfig, factors: readonly FactorRecord[],
         const step = current + offset;
         const a = exact.verify(first, { now: at(step - 1) });
         const b = exact.verify(second, { now: at(step) });
-        if (a.ok && b.ok) match ??= { factorId: f.id, step, meta: withOffset(f.meta, offset) };
+        if (a.ok && b.ok) match ??= { factorId: f.id, counter: step, meta: withOffset(f.meta, offset) };
         if (a.ok || a.reason !== 'malformed' || b.ok || b.reason !== 'malformed') shaped = true;
       }
     } finally {
