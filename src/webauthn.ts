@@ -74,8 +74,8 @@ export function webauthn(opts: WebAuthnOptions): PasskeyRelyingParty {
         authenticatorSelection: { residentKey: 'discouraged', userVerification },
       }) as Promise<object>,
 
-    async verifyRegistration(response, challenge) {
-      try {
+    verifyRegistration: (response, challenge) =>
+      orNull(async () => {
         const r = await verifyRegistrationResponse({
           response: response as RegistrationResponseJSON,
           expectedChallenge: challenge,
@@ -86,11 +86,7 @@ export function webauthn(opts: WebAuthnOptions): PasskeyRelyingParty {
         if (!r.verified) return null;
         const { credential } = r.registrationInfo;
         return { credential: { id: credential.id, publicKey: new Uint8Array(credential.publicKey), transports: [...(credential.transports ?? [])] }, counter: credential.counter };
-      } catch {
-        // A response that does not verify, however malformed: the caller's mismatch.
-        return null;
-      }
-    },
+      }),
 
     authenticationOptions: ({ challenge, allow }) =>
       generateAuthenticationOptions({
@@ -100,8 +96,8 @@ export function webauthn(opts: WebAuthnOptions): PasskeyRelyingParty {
         userVerification,
       }) as Promise<object>,
 
-    async verifyAuthentication(response, challenge, credential) {
-      try {
+    verifyAuthentication: (response, challenge, credential) =>
+      orNull(async () => {
         const r = await verifyAuthenticationResponse({
           response: response as AuthenticationResponseJSON,
           expectedChallenge: challenge,
@@ -112,11 +108,17 @@ export function webauthn(opts: WebAuthnOptions): PasskeyRelyingParty {
           requireUserVerification,
         });
         return r.verified ? { counter: r.authenticationInfo.newCounter } : null;
-      } catch {
-        return null;
-      }
-    },
+      }),
   } satisfies PasskeyRelyingParty);
+}
+
+/** A verification's answer, or `null` when it threw: a response that does not verify, however malformed, is the caller's mismatch. */
+async function orNull<T>(verify: () => Promise<T | null>): Promise<T | null> {
+  try {
+    return await verify();
+  } catch {
+    return null;
+  }
 }
 
 function checkOrigin(origin: unknown, rpId: string, invalid: (m: string) => MfaError): void {

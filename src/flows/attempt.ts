@@ -1,4 +1,4 @@
-import type { Accepted, AttemptReservation } from '../store/types.js';
+import type { Accepted, AttemptReservation, AttemptStart } from '../store/types.js';
 import type { AttemptMethod, MfaFailure, MfaFailureReason } from '../types.js';
 import type { ResolvedConfig } from './config.js';
 
@@ -31,6 +31,12 @@ export interface AttemptKind<Input, Loaded extends { reservation: AttemptReserva
   /** The factor a match is for, for `verify.succeeded`. */
   factorOf?(match: Match): string;
 }
+
+/** Reserve-and-load of the user's factors in `state`, for the kinds that check an answer against factors. */
+export const reserveFactors =
+  (cfg: ResolvedConfig, state: 'active' | 'pending') =>
+  (userId: string, _input: unknown, now: number): Promise<AttemptStart> =>
+    cfg.store.beginAttempt(userId, state, now, cfg.schedule);
 
 /** A check that found no match. */
 export type Failed = typeof MISMATCH | typeof REPLAYED | typeof MALFORMED;

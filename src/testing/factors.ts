@@ -282,6 +282,19 @@ const activations: Case[] = [
 
 const counter: Case[] = [
   {
+    name: 'a passkey factor: its kind, a 1024-character meta and signature counts up to 2^32 - 1 round-trip; a count that goes back is refused',
+    async run({ store, user }) {
+      const u = user();
+      const meta = JSON.stringify({ credentialId: 'A'.repeat(400), key: 'v2.k1.'.padEnd(520, 'x'), counting: true, transports: ['usb'] }).padEnd(1024, ' ');
+      const rec = pendingFactor(u, { kind: 'webauthn', label: 'YubiKey' });
+      await store.putPendingFactor(rec, putOpts());
+      equal(await store.activateFactor(u, rec.id, activation(41, T + 1, [], meta)), { recoveryCodes: 0, recoveryCodesIssued: true }, 'activateFactor(a passkey with the count it registered with)');
+      equal(await store.advanceCounter(u, rec.id, 40, T + 2), null, 'advanceCounter(a signature count lower than the stored one)');
+      equal(await store.advanceCounter(u, rec.id, 2 ** 32 - 1, T + 3), { recoveryCodes: 0 }, 'advanceCounter(signature count 2^32 - 1)');
+      await expectUser(store, u, { factors: [{ ...rec, state: 'active', counter: 2 ** 32 - 1, expiresAt: null, lastUsedAt: T + 3, meta }], attempts: CLEAN, recoveryCodes: 0 }, 'after passkey sign-ins');
+    },
+  },
+  {
     name: 'advanceCounter: sets counter and lastUsedAt, clears failures and lock, returns the recovery codes left; other factors untouched',
     async run({ store, user }) {
       const u = user();

@@ -6,7 +6,7 @@ import { constantTimeEqual } from '../../core/compare.js';
 import { fillRandom } from '../../internal/random.js';
 import type { Accepted, Activated, AttemptStart, CodeAttempt, FactorRecord, RecoverySet } from '../../store/types.js';
 import type { PasskeyCredential, PasskeyRelyingParty } from '../../types.js';
-import { MALFORMED, MISMATCH, type AttemptKind } from '../attempt.js';
+import { MALFORMED, MISMATCH, reserveFactors, type AttemptKind } from '../attempt.js';
 import type { ResolvedConfig } from '../config.js';
 import { digest } from '../digest.js';
 import { fromBase64 } from '../secrets.js';
@@ -131,7 +131,7 @@ export function passkeyConfirm(cfg: ResolvedConfig, rp: PasskeyRelyingParty): At
     method: PASSKEY,
     absent: 'not-enrolled',
     lost: 'expired',
-    load: (userId, _input, now) => cfg.store.beginAttempt(userId, 'pending', now, cfg.schedule),
+    load: reserveFactors(cfg, 'pending'),
     async check(userId, { factors }, { response, challenge, recovery }) {
       const wanted = fromBase64(challenge);
       let pending: FactorRecord | undefined;

@@ -3,7 +3,7 @@
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from '../../core/recovery.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Accepted, AttemptStart, RecoverySet } from '../../store/types.js';
-import type { AttemptKind } from '../attempt.js';
+import { reserveFactors, type AttemptKind } from '../attempt.js';
 import type { ResolvedConfig } from '../config.js';
 
 /** Recovery codes left at or below which `recovery.low` is emitted. */
@@ -49,7 +49,7 @@ export function recoverySignIn(cfg: ResolvedConfig): AttemptKind<string, Attempt
     method: 'recovery',
     absent: 'not-enrolled',
     lost: 'mismatch',
-    load: (userId, _code, now) => cfg.store.beginAttempt(userId, 'active', now, cfg.schedule),
+    load: reserveFactors(cfg, 'active'),
     check: (_userId, _loaded, canonical) => recoveryDigest(cfg, canonical),
     accept: (userId, digest) => cfg.store.consumeRecoveryCode(userId, digest),
     accepted(userId, _digest, { recoveryCodes }, now) {

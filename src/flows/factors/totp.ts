@@ -5,7 +5,7 @@ import { MfaError } from '../../errors.js';
 import { resolveOtp, resolveTimeStep } from '../../internal/options.js';
 import { countDigits } from '../../internal/token.js';
 import type { Accepted, Activated, AttemptStart, FactorRecord, RecoverySet } from '../../store/types.js';
-import { MALFORMED, MISMATCH, REPLAYED, type AttemptKind, type Failed } from '../attempt.js';
+import { MALFORMED, MISMATCH, REPLAYED, reserveFactors, type AttemptKind, type Failed } from '../attempt.js';
 import { activateMatch, type ConfirmMatch } from './activation.js';
 import type { ResolvedConfig, TotpParams } from '../config.js';
 
@@ -159,7 +159,7 @@ export function totpSignIn(cfg: ResolvedConfig, cache: VerifierCache): AttemptKi
     method: TOTP,
     absent: 'not-enrolled',
     lost: 'replayed',
-    load: (userId, _code, now) => cfg.store.beginAttempt(userId, 'active', now, cfg.schedule),
+    load: reserveFactors(cfg, 'active'),
     check: (_userId, { factors }, code, now) => checkFactors(cache, factors, code, now),
     accept: (userId, m, now) => cfg.store.advanceCounter(userId, m.factorId, m.step, now),
     factorOf: (m) => m.factorId,
@@ -179,7 +179,7 @@ export function totpConfirm(cfg: ResolvedConfig, cache: VerifierCache): AttemptK
     method: TOTP,
     absent: 'not-enrolled',
     lost: 'expired',
-    load: (userId, _input, now) => cfg.store.beginAttempt(userId, 'pending', now, cfg.schedule),
+    load: reserveFactors(cfg, 'pending'),
     async check(_userId, { factors }, { codes, recovery }, now) {
       if (codes.length === 2) {
         const m = await checkPairs(cfg, factors, codes, now);
