@@ -58,11 +58,19 @@ function browserName(ua) {
  */
 export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', env = process.env, now = Date.now, log = console.log }) {
   mkdirSync(dataDir, { recursive: true });
+  // Listening first: passkeys need the pages' origin (PUBLIC_URL, else http://localhost:<port>).
+  /** @type {(request: Request, env: unknown) => Response | Promise<Response>} */
+  let handle = () => new Response('Starting.', { status: 503 });
+  const server = serve({ fetch: (request, bindings) => handle(request, bindings), port, hostname });
+  await once(server, 'listening');
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  const origin = env.PUBLIC_URL ? new URL(env.PUBLIC_URL).origin : `http://localhost:${address.port}`;
+
   const db = await openDatabase({ dataDir, databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL });
   const keys = loadKeys(dataDir, env);
   const users = createUsers(db.sql);
   const settings = createSettings(db.sql);
-  const mfa = createAppMfa({ store: db.store, keys, policy: () => settings.policy(), now, log });
+  const mfa = createAppMfa({ store: db.store, keys, policy: () => settings.policy(), now, log, origin });
   const signer = createSigner(keys.cookieKey);
   const sessions = createSessions(signer, now);
   /** @type {Array<{ to: string, subject: string, body: string, at: number }>} */
@@ -74,6 +82,7 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   const statics = {
     '/static/style.css': ['text/css', readFileSync(join(import.meta.dirname, 'public/style.css'), 'utf8')],
     '/static/copy.js': ['text/javascript', readFileSync(join(import.meta.dirname, 'public/copy.js'), 'utf8')],
+    '/static/passkey.js': ['text/javascript', readFileSync(join(import.meta.dirname, 'public/passkey.js'), 'utf8')],
   };
 
   // ── middleware ───────────────────────────────────────────────────────
@@ -177,13 +186,25 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
     return afterPassword(c, user);
   });
 
-  app.get('/login/code', (c) => (c.get('session')?.step === 'code' ? show(c, { title: 'Two-factor authentication', body: pages.secondStep() }) : c.redirect('/login')));
+  /** The second step: a code, or "Use a passkey" when the user has one (a fresh challenge each time). @param {Context} c @param {string} uid @param {object} [failed] */
+  async function secondStepPage(c, uid, failed) {
+    const hasPasskey = (await mfa.listFactors(uid)).some((f) => f.kind === 'webauthn' && f.state === 'active');
+    const passkey = hasPasskey ? (await mfa.beginPasskeySignIn(uid)).options : null;
+    const error = failed ? pages.reasonText(failed) : undefined;
+    return show(c, { title: 'Two-factor authentication', error, script: passkey ? 'passkey' : undefined, body: pages.secondStep({ passkey }) }, failed);
+  }
+
+  app.get('/login/code', (c) => {
+    const session = c.get('session');
+    return session?.step === 'code' ? secondStepPage(c, session.uid) : c.redirect('/login');
+  });
   app.post('/login/code', async (c) => {
     const session = c.get('session');
     if (session?.step !== 'code') return c.redirect('/login');
-    const { code, trust } = await c.req.parseBody();
-    const r = await mfa.verify(session.uid, code);
-    if (!r.ok) return show(c, { title: 'Two-factor authentication', error: pages.reasonText(r), body: pages.secondStep() }, r);
+    const { code, trust, passkey } = await c.req.parseBody();
+    // A passkey's answer comes as the JSON of credential.toJSON(); mfakit tells it from a code.
+    const r = await mfa.verify(session.uid, typeof passkey === 'string' && passkey !== '' ? pages.parseJson(passkey) : code);
+    if (!r.ok) return secondStepPage(c, session.uid, r);
     sessions.set(c, { uid: session.uid, step: 'full', mfa: true });
     if (trust === 'on') {
       const device = await mfa.rememberDevice(session.uid, { label: browserName(c.req.header('user-agent') ?? '') });
@@ -200,10 +221,8 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   settingsRoutes(deps);
   adminRoutes(deps);
   apiRoutes(deps);
+  handle = app.fetch;
 
-  const server = serve({ fetch: app.fetch, port, hostname });
-  await once(server, 'listening');
-  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
   return {
     url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${address.port}`,
     close: async () => {

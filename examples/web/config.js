@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMfa } from 'mfakit';
+import { webauthn } from 'mfakit/webauthn';
 
 /**
  * @typedef {{ mfaKey: string, pepper: string, cookieKey: string }} Keys
@@ -33,15 +34,18 @@ export function loadKeys(dataDir, env) {
  *   policy: () => Promise<import('./db.js').Policy>,
  *   now: () => number,
  *   log: (line: string) => void,
- * }} opts
+ *   origin: string,
+ * }} opts - `origin`: where the pages are served, which passkeys are bound to
  */
-export function createAppMfa({ store, keys, policy, now, log }) {
+export function createAppMfa({ store, keys, policy, now, log, origin }) {
   return createMfa({
     store,
     issuer: 'mfakit demo',
     secretKeys: { current: 'k1', keys: { k1: keys.mfaKey } },
     pepper: keys.pepper,
     recoveryCodes: { viewable: true },
+    // Passkeys belong to a site: its host name is the relying-party id.
+    passkeys: webauthn({ rpId: new URL(origin).hostname, rpName: 'mfakit demo', origins: [origin] }),
     policy: {
       // The administrator's switch, read on each check; a grace period starts when it is turned on.
       required: async () => {

@@ -25,14 +25,23 @@ export function reasonText(r) {
   }
 }
 
+/** The JSON a page posted, or the text itself when it is not JSON (mfakit then answers `malformed`). @param {string} text */
+export function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 /** Times in UTC: "2026-03-02 09:15". */
 const date = (/** @type {number | null | undefined} */ ms) => (ms ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '—');
 
 const codeInput = (/** @type {string} */ label = 'Code from your app') => html`
   <label>${label} <input name="code" autocomplete="one-time-code" inputmode="numeric" required></label>`;
 
-/** @param {{ title: string, user?: User | null | undefined, body: Html, note?: string | undefined, error?: string | undefined, script?: boolean }} p */
-export function layout({ title, user, body, note, error, script = false }) {
+/** @param {{ title: string, user?: User | null | undefined, body: Html, note?: string | undefined, error?: string | undefined, script?: 'copy' | 'passkey' | undefined }} p */
+export function layout({ title, user, body, note, error, script }) {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -40,7 +49,7 @@ export function layout({ title, user, body, note, error, script = false }) {
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>${title} · mfakit demo</title>
   <link rel="stylesheet" href="/static/style.css">
-  ${script ? html`<script src="/static/copy.js" defer></script>` : ''}
+  ${script ? html`<script src="/static/${script}.js" defer></script>` : ''}
 </head>
 <body>
   <header>
@@ -85,13 +94,34 @@ export function passwordForm({ mode, email = '' }) {
   ${mode === 'login' ? html`<p>No account? <a href="/signup">Sign up</a>.</p>` : html`<p>The first account is the administrator.</p>`}`;
 }
 
-export function secondStep() {
+/** @param {{ passkey: object | null }} p - the options of a passkey sign-in, when the user has a passkey */
+export function secondStep({ passkey }) {
   return html`<p>Enter the code from your authenticator app, or one of your recovery codes.</p>
   <form method="post" action="/login/code">
     ${codeInput('Code')}
     <label class="check"><input type="checkbox" name="trust"> Trust this browser for 30 days</label>
     <button>Sign in</button>
-  </form>`;
+  </form>
+  ${passkey ? passkeyButton({ mode: 'get', label: 'Use a passkey', options: passkey, action: '/login/code', field: 'passkey' }) : ''}`;
+}
+
+/**
+ * A button that runs the browser's WebAuthn call (public/passkey.js) and posts
+ * its answer in a plain form; hidden until the script shows it.
+ * @param {{ mode: 'create' | 'get', label: string, options: object, action: string, field: string }} p
+ */
+function passkeyButton({ mode, label, options, action, field }) {
+  return html`<form method="post" action="${action}" id="passkey-form">
+    <input type="hidden" name="${field}">
+    <button type="button" id="passkey-${mode}" data-passkey="${mode}" data-options="${JSON.stringify(options)}" hidden>${label}</button>
+  </form>
+  <noscript><p>Passkeys need JavaScript.</p></noscript>`;
+}
+
+/** @param {{ options: object, label: string }} p */
+export function addPasskey({ options, label }) {
+  return html`<p>Your browser will ask which passkey to use: this device, a phone, or a security key. It is added as “${label}”.</p>
+  ${passkeyButton({ mode: 'create', label: 'Create the passkey', options, action: '/settings/passkeys', field: 'response' })}`;
 }
 
 /** @param {{ status: MfaStatus, devices: DeviceInfo[], user: User }} p */
@@ -108,17 +138,18 @@ export function settings({ status, devices, user }) {
     ${status.warnings.map((w) => html`<p class="warning">${warnings[w]}</p>`)}
     ${status.required && !on ? html`<p class="warning">Required${status.graceEndsAt ? html` from ${date(status.graceEndsAt)} UTC` : ''}: set up an authenticator app.</p>` : ''}
     <table id="factors">
-      <tr><th>Authenticator</th><th>State</th><th>Added (UTC)</th><th>Last used</th><th></th></tr>
+      <tr><th>Authenticator</th><th>Kind, state</th><th>Added (UTC)</th><th>Last used</th><th></th></tr>
       ${status.factors.map((f) => html`<tr>
         <td><form method="post" action="/settings/factors/${f.id}/rename" class="inline">
           <input name="label" value="${f.label}" aria-label="Name" maxlength="64" required><button>Rename</button></form></td>
-        <td>${f.state}</td><td>${date(f.createdAt)}</td><td>${date(f.lastUsedAt)}</td>
+        <td>${f.kind === 'webauthn' ? 'passkey' : 'app'}, ${f.state}</td><td>${date(f.createdAt)}</td><td>${date(f.lastUsedAt)}</td>
         <td><form method="post" action="/settings/factors/${f.id}/remove" class="inline">
           ${f.state === 'active' ? html`<input name="code" aria-label="Current code" placeholder="current code" autocomplete="one-time-code" inputmode="numeric" required>` : ''}
           <button>${f.state === 'active' ? 'Remove' : 'Cancel'}</button></form></td>
       </tr>`)}
     </table>
-    <p><a class="button" href="/settings/add">${on ? 'Add another authenticator' : 'Set up an authenticator app'}</a></p>
+    <p><a class="button" href="/settings/add">${on ? 'Add another authenticator' : 'Set up an authenticator app'}</a>
+      <a class="button" href="/settings/passkeys/new">Add a passkey</a></p>
   </section>
   ${on
     ? html`<section>

@@ -72,8 +72,8 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
   }
 
-  async function signIn(page: Page, email: string): Promise<void> {
-    await page.goto(`${app.url}/login`);
+  async function signIn(page: Page, email: string, base = app.url): Promise<void> {
+    await page.goto(`${base}/login`);
     await page.fill('input[name=email]', email);
     await page.fill('input[name=password]', PASSWORD);
     expect(await submit(page, 'form[action="/login"] button')).toBe(302);
@@ -91,16 +91,16 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     return submit(page, 'form[action="/login/code"] button');
   }
 
-  async function signUp(page: Page, email: string): Promise<void> {
-    await page.goto(`${app.url}/signup`);
+  async function signUp(page: Page, email: string, base = app.url): Promise<void> {
+    await page.goto(`${base}/signup`);
     await page.fill('input[name=email]', email);
     await page.fill('input[name=password]', PASSWORD);
     expect(await submit(page, 'form[action="/signup"] button')).toBe(302);
   }
 
   /** From the add page through the QR page; returns the manual key. */
-  async function beginEnrolment(page: Page, label: string): Promise<string> {
-    await page.goto(`${app.url}/settings/add`);
+  async function beginEnrolment(page: Page, label: string, base = app.url): Promise<string> {
+    await page.goto(`${base}/settings/add`);
     await page.fill('input[name=label]', label);
     expect(await submit(page, 'form[action="/settings/enrol"] button')).toBe(200);
     return (await page.textContent('#secret'))!.trim();
@@ -474,6 +474,78 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     await admin.goto(`${app.url}/admin`);
     expect(await admin.locator('#users tr', { hasText: 'jane@example.com' }).locator('td').nth(1).textContent()).toBe('off, must enrol');
     expect(await admin.locator('#users tr', { hasText: 'bob@example.com' }).locator('td').nth(1).textContent()).toBe('on');
+  });
+
+  it('adds passkeys in Chromium’s virtual authenticators: signs in with each, refuses a replay, removes one, and shares the lock with codes', async () => {
+    // Passkeys are bound to a site name, not an address: these pages are on http://localhost.
+    const site = app.url.replace('127.0.0.1', 'localhost');
+    const ctx = await browser.newContext({ viewport: { width: 1000, height: 720 } });
+    /** A tab with its own virtual authenticator (CDP WebAuthn domain). */
+    const tabWithAuthenticator = async (): Promise<Page> => {
+      const page = await open(ctx);
+      const cdp = await ctx.newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+      });
+      return page;
+    };
+    const laptop = await tabWithAuthenticator();
+    const key = await tabWithAuthenticator();
+    /** Clicks the passkey button of the page at `path` and returns the status of the form post it makes. */
+    const usePasskey = async (page: Page, path: string, button: string): Promise<number> => {
+      await page.goto(`${site}${path}`);
+      return submit(page, button);
+    };
+
+    // MFA is required by now: the new user's first factor can be a passkey.
+    await signUp(laptop, 'sam@example.com', site);
+    expect(new URL(laptop.url()).pathname).toBe('/settings/add');
+    expect(await usePasskey(laptop, '/settings/passkeys/new', '#passkey-create')).toBe(200);
+    await shot(laptop, 'passkey-added');
+    expect(await codesOnPage(laptop)).toHaveLength(10);
+    const samSecret = await beginEnrolment(laptop, 'Authenticator app', site);
+    expect(await confirm(laptop, code(samSecret))).toBe(302);
+    nextStep();
+    // The second passkey is made by the other tab's authenticator (the first is excluded).
+    expect(await usePasskey(key, '/settings/passkeys/new', '#passkey-create')).toBe(302);
+    await key.goto(`${site}/settings`);
+    expect(await key.locator('#factors tr', { hasText: 'passkey, active' }).count()).toBe(2);
+
+    // Sign-in with the laptop's passkey; the same answer posted again is refused.
+    await signOut(key);
+    await signIn(laptop, 'sam@example.com', site);
+    expect(new URL(laptop.url()).pathname).toBe('/login/code');
+    await shot(laptop, 'passkey-sign-in');
+    const [posted] = await Promise.all([laptop.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/login/code')), laptop.click('#passkey-get')]);
+    await laptop.waitForURL(`${site}/`);
+    const answer = posted.postData() ?? '';
+    expect(answer).toContain('passkey=');
+    await signOut(laptop);
+    await signIn(laptop, 'sam@example.com', site);
+    const replay = await laptop.request.post(`${site}/login/code`, { headers: { 'content-type': 'application/x-www-form-urlencoded', origin: site }, data: answer });
+    expect(replay.status()).toBe(401);
+    expect(await replay.text()).toContain('already used');
+
+    // The key's passkey signs in too; then the laptop's is removed, with a current code.
+    expect(await usePasskey(key, '/login/code', '#passkey-get')).toBe(302);
+    await key.goto(`${site}/settings`);
+    const row = key.locator('#factors tr', { hasText: 'passkey, active' }).first();
+    await row.locator('input[name=code]').fill(code(samSecret));
+    await Promise.all([key.waitForURL(/done=removed/), row.locator('button', { hasText: 'Remove' }).click()]);
+    nextStep();
+    expect(await key.locator('#factors tr', { hasText: 'passkey, active' }).count()).toBe(1);
+
+    // Five wrong codes lock the passkey out too, until the lock ends.
+    await signOut(key);
+    await signIn(key, 'sam@example.com', site);
+    for (let i = 0; i < 5; i++) await secondStep(key, wrongCode(samSecret));
+    expect(await text(key, '.error')).toContain('Too many attempts');
+    expect(await usePasskey(key, '/login/code', '#passkey-get')).toBe(429);
+    expect(await text(key, '.error')).toContain('Too many attempts');
+    clock += 30_000;
+    expect(await usePasskey(key, '/login/code', '#passkey-get')).toBe(302);
+    await ctx.close();
   });
 
   it('logs no secret, code or password, and breaks no CSP rule', () => {

@@ -5,7 +5,7 @@ import { deleteCookie } from 'hono/cookie';
 import { formatRecoveryCodesText, isMfaError } from 'mfakit';
 import { qrDataUri } from 'mfakit/qr';
 import * as pages from '../pages.js';
-import { reasonText } from '../pages.js';
+import { parseJson, reasonText } from '../pages.js';
 import { DEVICE_COOKIE, cookieOptions } from '../session.js';
 
 const EMAIL_PURPOSE = 'email:verify';
@@ -66,10 +66,31 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     return codesPage(c, r.recoveryCodes, 'Save your recovery codes');
   });
 
+  // ── passkeys: the browser makes the credential (public/passkey.js), the form posts it ──
+  /** The "create the passkey" page, with a fresh registration. @param {import('../app.js').Context} c @param {string} label @param {object} [failed] */
+  async function passkeyPage(c, label, failed) {
+    const { user } = signedInAs(c);
+    const { options } = await mfa.beginPasskeyRegistration(user.id, { userName: user.email, label });
+    const error = failed ? reasonText(failed) : undefined;
+    return show(c, { title: 'Add a passkey', error, script: 'passkey', body: pages.addPasskey({ options, label }) }, failed);
+  }
+
+  app.get('/settings/passkeys/new', signedIn({ enrolling: true }), (c) => passkeyPage(c, 'Passkey'));
+
+  app.post('/settings/passkeys', signedIn({ enrolling: true }), async (c) => {
+    const { response } = await c.req.parseBody();
+    const { user } = signedInAs(c);
+    const r = await mfa.finishPasskeyRegistration(user.id, typeof response === 'string' ? parseJson(response) : response);
+    if (!r.ok) return passkeyPage(c, 'Passkey', r);
+    sessions.set(c, { uid: user.id, step: 'full', mfa: true });
+    if (!r.recoveryCodes) return c.redirect('/settings?done=added');
+    return codesPage(c, r.recoveryCodes, 'Save your recovery codes');
+  });
+
   /** The codes, shown once, with Download (a data: link, no script needed) and Copy. @param {import('../app.js').Context} c @param {string[]} codes @param {string} title */
   function codesPage(c, codes, title) {
     const text = formatRecoveryCodesText(codes, { issuer: 'mfakit demo', account: signedInAs(c).user.email, createdAt: now() });
-    return show(c, { title, script: true, body: pages.recoveryCodes({ codes, text }) });
+    return show(c, { title, script: 'copy', body: pages.recoveryCodes({ codes, text }) });
   }
 
   app.post('/settings/factors/:id/rename', signedIn(), async (c) => {
