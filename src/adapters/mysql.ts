@@ -1,17 +1,6 @@
-import { MfaError } from '../errors.js';
-import { assertTime } from '../internal/ids.js';
 import { defineStore } from '../store/define.js';
-import type {
-  AttemptReservation,
-  ChallengeRecord,
-  CodeRecord,
-  DeviceRecord,
-  EnrolledUser,
-  FactorRecord,
-  MfaStore,
-  StoreImplementation,
-  ThrottleSchedule,
-} from '../store/types.js';
+import type { StoreImplementation } from '../store/types.js';
+import { assertClient, fnv1a, isTrue, purgeExpiredWith, readNames, readPrepared, sharedMethods, tablesOf, text, toCode, toFactor, toReservation, type Row, type SqlStore, type SqlTables } from './sql.js';
 
 /**
  * What the adapter needs from a database client: the promise API of `mysql2`
@@ -55,7 +44,7 @@ export interface MysqlStoreOptions {
 }
 
 /** An {@link MfaStore} over MySQL or MariaDB, with the migration that creates its tables and procedures. */
-export interface MysqlStore extends MfaStore {
+export interface MysqlStore extends SqlStore {
   /**
    * Creates the tables if they do not exist, and the stored procedures that
    * are missing or differ from this version's (each carries a digest of its
@@ -69,23 +58,8 @@ export interface MysqlStore extends MfaStore {
    * await createMysqlStore(pool).migrate();
    */
   migrate(): Promise<void>;
-  /**
-   * Deletes sign-in challenges, e-mail/SMS codes, trusted devices and pending
-   * factors that expired at or before `now`, in one call. Nothing depends on
-   * it (expired rows are refused, and swept as new ones are stored); run it
-   * now and then to keep abandoned rows from piling up.
-   *
-   * @param now - current time in ms since the epoch
-   * @returns how many rows were deleted
-   * @throws {TypeError} when `now` is not a non-negative safe integer
-   * @throws whatever the client rejects with
-   * @example
-   * setInterval(() => store.purgeExpired(Date.now()).catch(() => {}), 3_600_000);
-   */
-  purgeExpired(now: number): Promise<number>;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 /** Errors after which the procedure's transaction was rolled back as a whole, so calling it again is safe. */
 const RETRIED = new Set([
   1213, // ER_LOCK_DEADLOCK: InnoDB chose this transaction as a deadlock's victim
@@ -171,12 +145,12 @@ export function mysqlSchemaSql(opts: Pick<MysqlStoreOptions, 'tablePrefix' | 'da
  * const mfa = createMfa({ store, issuer: 'ACME', secretKeys, pepper });
  */
 export function createMysqlStore(client: MysqlClient, opts: MysqlStoreOptions = {}): MysqlStore {
-  if (typeof client !== 'object' || client === null || typeof client.query !== 'function') {
-    throw new MfaError('INVALID_CONFIG', 'createMysqlStore: client must have a query(sql, values) method (a mysql2/promise Pool or Connection)');
-  }
+  assertClient('createMysqlStore', client, 'query(sql, values) method (a mysql2/promise Pool or Connection)');
   const t = tableNames(opts);
-  const call = caller(client, readPrepared(client, opts.preparedStatements), t);
-  const impl = implementation(call);
+  const prepared = readPrepared(opts.preparedStatements, typeof client.execute === 'function', 'preparedStatements: true needs a client with an execute(sql, values) method');
+  const sets = caller(client, prepared, t);
+  /** The rows of the call's last result set (none when the procedure sent none). */
+  const call = async (method: ProcedureName, values: MysqlValue[]): Promise<Row[]> => (await sets(method, values)).at(-1) ?? [];
 
   const migrate = async (): Promise<void> => {
     for (const ddl of tableStatements(t)) await client.query(ddl);
@@ -195,34 +169,20 @@ export function createMysqlStore(client: MysqlClient, opts: MysqlStoreOptions = 
       }
     }
   };
-  const purgeExpired = async (now: number): Promise<number> => {
-    assertTime(now, 'now');
-    const [row] = (await call('purgeExpired', [now])).at(-1) ?? [];
-    return Number(row?.n ?? 0);
-  };
-  return defineStore(impl, { migrate, purgeExpired }) as MysqlStore;
+  return defineStore(implementation(sets, call), { migrate, purgeExpired: purgeExpiredWith(call) }) as MysqlStore;
 }
 
-type Row = Record<string, unknown>;
 /** Calls the procedure of `method` with `values`: every result set it sent, in order. */
 type Call = (method: ProcedureName, values: MysqlValue[]) => Promise<Row[][]>;
 
-/** The adapter's atomic steps: each is one call of `sets`, that is one `CALL` and one round trip. */
-function implementation(sets: Call): StoreImplementation {
-  /** The rows of the call's last result set (none when the procedure sent none). */
-  const call = async (method: ProcedureName, values: MysqlValue[]): Promise<Row[]> => (await sets(method, values)).at(-1) ?? [];
+/**
+ * The adapter's atomic steps: each is one `CALL` and one round trip, through
+ * `sets` (every result set) or `call` (the last one).
+ */
+function implementation(sets: Call, call: (method: ProcedureName, values: MysqlValue[]) => Promise<Row[]>): StoreImplementation {
   return {
-    supports: { oneTime: true, devices: true, listing: true },
-
-    async getUser(userId) {
-      const r = await call('getUser', [userId]);
-      const first = r[0];
-      return {
-        factors: r.filter((row) => row.id !== null && row.id !== undefined).map(toFactor),
-        attempts: { failures: Number(first?.a_failures ?? 0), lockedUntil: toTime(first?.a_locked_until) },
-        recoveryCodes: Number(first?.a_codes ?? 0),
-      };
-    },
+    // A procedure that answers "did it" sends `ok`, 1 or 0.
+    ...sharedMethods(call, flag),
 
     async putPendingFactor(f, { now, maxFactors, replace }) {
       const [row] = await call('putPendingFactor', [f.userId, f.id, f.kind, f.label, f.secret, f.counter, f.createdAt, f.expiresAt, f.lastUsedAt, f.meta, now, maxFactors, replace ? 1 : 0]);
@@ -231,25 +191,7 @@ function implementation(sets: Call): StoreImplementation {
 
     async activateFactor(userId, factorId, { counter, now, meta, recovery }) {
       const [row] = await call('activateFactor', [userId, factorId, counter, now, meta, recovery.digests.join(','), recovery.sealed]);
-      return row === undefined ? null : { recoveryCodes: Number(row.n), recoveryCodesIssued: Number(row.issued) === 1 };
-    },
-
-    async advanceCounter(userId, factorId, counter, now) {
-      const [row] = await call('advanceCounter', [userId, factorId, counter, now]);
-      return row === undefined ? null : { recoveryCodes: Number(row.n) };
-    },
-
-    async renameFactor(userId, factorId, label) {
-      return flag(await call('renameFactor', [userId, factorId, label]));
-    },
-
-    async resealFactor(userId, factorId, expected, sealed) {
-      return flag(await call('resealFactor', [userId, factorId, expected, sealed]));
-    },
-
-    async removeFactor(userId, factorId) {
-      const [row] = await call('removeFactor', [userId, factorId]);
-      return { removed: Number(row?.removed) === 1, disabled: Number(row?.disabled) === 1 };
+      return row === undefined ? null : { recoveryCodes: Number(row.n), recoveryCodesIssued: isTrue(row.issued) };
     },
 
     async deleteUser(userId) {
@@ -278,16 +220,6 @@ function implementation(sets: Call): StoreImplementation {
       return { digests: digests === '' ? [] : digests.split(','), sealed: row?.sealed === null || row?.sealed === undefined ? null : text(row.sealed) };
     },
 
-    async consumeRecoveryCode(userId, digest) {
-      const [row] = await call('consumeRecoveryCode', [userId, digest]);
-      return row === undefined ? null : { recoveryCodes: Number(row.n) };
-    },
-
-    async putCode(c, cooldownMs) {
-      const [row] = await call('putCode', [c.userId, c.id, c.digest, c.createdAt, c.expiresAt, c.attemptsLeft, cooldownMs]);
-      return Number(row?.ok) === 1 ? { ok: true } : { ok: false, blockedSince: Number(row?.since ?? c.createdAt) };
-    },
-
     async beginCodeAttempt(userId, id, now, schedule) {
       const [row] = await call('beginCodeAttempt', [userId, id, now, JSON.stringify(schedule.locks), schedule.suspendAfter]);
       return row === undefined ? { code: null, reservation: null } : { code: toCode(row), reservation: toReservation(row, schedule) };
@@ -295,57 +227,6 @@ function implementation(sets: Call): StoreImplementation {
 
     async acceptCode(userId, id, schedule) {
       return flag(await call('acceptCode', [userId, id, JSON.stringify(schedule.locks)]));
-    },
-
-    async deleteCode(userId, id) {
-      return flag(await call('deleteCode', [userId, id]));
-    },
-
-    async putChallenge(c) {
-      await call('putChallenge', [c.id, c.userId, c.createdAt, c.expiresAt, c.attemptsLeft]);
-    },
-
-    async spendChallenge(id, now) {
-      const [row] = await call('spendChallenge', [id, now]);
-      return row === undefined ? null : toChallenge(row);
-    },
-
-    async deleteChallenge(id) {
-      return flag(await call('deleteChallenge', [id]));
-    },
-
-    async putDevice(d) {
-      await call('putDevice', [d.userId, d.id, d.label, d.createdAt, d.expiresAt, d.lastSeenAt]);
-    },
-
-    async touchDevice(userId, id, now) {
-      const [row] = await call('touchDevice', [userId, id, now]);
-      return row === undefined ? null : toDevice(row);
-    },
-
-    async listDevices(userId, now) {
-      return (await call('listDevices', [userId, now])).map(toDevice);
-    },
-
-    async revokeDevice(userId, id) {
-      return flag(await call('revokeDevice', [userId, id]));
-    },
-
-    async revokeAllDevices(userId) {
-      const [row] = await call('revokeAllDevices', [userId]);
-      return Number(row?.n ?? 0);
-    },
-
-    async listEnrolled({ cursor, limit }) {
-      // One row more than the page tells whether another page follows.
-      const r = await call('listEnrolled', [cursor, limit + 1]);
-      const users = r.slice(0, limit).map(toEnrolled);
-      return { users, cursor: r.length > limit ? (users[users.length - 1] as EnrolledUser).userId : null };
-    },
-
-    async countEnrolled() {
-      const [row] = await call('countEnrolled', []);
-      return Number(row?.n ?? 0);
     },
   };
 }
@@ -389,51 +270,18 @@ function firstRow(answer: unknown): Row | undefined {
 }
 
 function flag(rows: Row[]): boolean {
-  return Number(rows[0]?.ok) === 1;
-}
-
-function readPrepared(client: MysqlClient, option: unknown): boolean {
-  const hasExecute = typeof client.execute === 'function';
-  if (option === undefined) return hasExecute;
-  if (typeof option !== 'boolean') throw new MfaError('INVALID_CONFIG', 'preparedStatements must be a boolean');
-  if (option && !hasExecute) throw new MfaError('INVALID_CONFIG', 'preparedStatements: true needs a client with an execute(sql, values) method');
-  return option;
+  return isTrue(rows[0]?.ok);
 }
 
 /** The quoted, qualified table names, and what procedure names are made of. */
-interface Tables {
+interface Tables extends SqlTables {
   database: string | undefined;
   prefix: string;
-  factors: string;
-  attempts: string;
-  recovery: string;
-  codes: string;
-  challenges: string;
-  devices: string;
 }
 
 function tableNames(opts: MysqlStoreOptions): Tables {
-  if (typeof opts !== 'object' || opts === null) throw new MfaError('INVALID_CONFIG', 'createMysqlStore: options must be an object');
-  const prefix = opts.tablePrefix ?? 'mfakit_';
-  // Identifiers cannot be bound as parameters, so only plain names are let into the SQL text.
-  if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix)) {
-    throw new MfaError('INVALID_CONFIG', 'tablePrefix must be 1–40 letters, digits or _, starting with a letter or _');
-  }
-  if (opts.database !== undefined && (typeof opts.database !== 'string' || !IDENTIFIER.test(opts.database))) {
-    throw new MfaError('INVALID_CONFIG', 'database must be 1–40 letters, digits or _, starting with a letter or _');
-  }
-  const q = (name: string): string => qualify(opts.database, `${prefix}${name}`);
-  // Every name stays within MySQL's 64 characters with a 40-character prefix.
-  return {
-    database: opts.database,
-    prefix,
-    factors: q('factors_v2'),
-    attempts: q('attempts_v2'),
-    recovery: q('recovery_v2'),
-    codes: q('codes_v2'),
-    challenges: q('challenges_v2'),
-    devices: q('devices_v2'),
-  };
+  const { prefix, container: database } = readNames('createMysqlStore', opts, 'database');
+  return { database, prefix, ...tablesOf(prefix, (name) => qualify(database, name)) };
 }
 
 function qualify(database: string | undefined, name: string): string {
@@ -957,88 +805,4 @@ END`],
   SELECT v_n AS n;
 END`],
   } satisfies Record<string, [string[], string]>;
-}
-
-/** Text columns are `VARBINARY`, which `mysql2` hands back as bytes (a Buffer): UTF-8, decoded. */
-const utf8 = new TextDecoder();
-function text(value: unknown): string {
-  return value instanceof Uint8Array ? utf8.decode(value) : String(value);
-}
-
-/** `BIGINT` comes back as a number from `mysql2` (a string with `bigNumberStrings`). */
-function toTime(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function toFactor(row: Row): FactorRecord {
-  return {
-    id: text(row.id),
-    userId: text(row.user_id),
-    kind: text(row.kind),
-    label: text(row.label),
-    state: text(row.state) === 'active' ? 'active' : 'pending',
-    secret: text(row.secret),
-    counter: Number(row.counter),
-    createdAt: Number(row.created_at),
-    expiresAt: toTime(row.expires_at),
-    lastUsedAt: toTime(row.last_used_at),
-    meta: text(row.meta),
-  };
-}
-
-function toDevice(row: Row): DeviceRecord {
-  return {
-    id: text(row.id),
-    userId: text(row.user_id),
-    label: text(row.label),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    lastSeenAt: toTime(row.last_seen_at),
-  };
-}
-
-function toEnrolled(row: Row): EnrolledUser {
-  return {
-    userId: text(row.user_id),
-    factors: Number(row.n),
-    kinds: text(row.kinds).split(','),
-    lastUsedAt: toTime(row.last_used_at),
-    failures: Number(row.failures),
-  };
-}
-
-function toReservation(row: Row, schedule: ThrottleSchedule): AttemptReservation {
-  const failures = Number(row.r_failures);
-  return { allowed: Number(row.r_allowed) === 1, failures, lockedUntil: toTime(row.r_locked_until), suspended: failures >= schedule.suspendAfter };
-}
-
-function toCode(row: Row): CodeRecord {
-  return {
-    id: text(row.id),
-    userId: text(row.user_id),
-    digest: text(row.digest),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    attemptsLeft: Number(row.attempts_left),
-  };
-}
-
-function toChallenge(row: Row): ChallengeRecord {
-  return {
-    id: text(row.id),
-    userId: text(row.user_id),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    attemptsLeft: Number(row.attempts_left),
-  };
-}
-
-/** 32-bit FNV-1a of `value` as 8 hex digits: tells procedure versions apart. */
-function fnv1a(value: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) {
-    h ^= value.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }

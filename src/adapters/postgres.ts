@@ -1,17 +1,6 @@
-import { MfaError } from '../errors.js';
-import { assertTime } from '../internal/ids.js';
 import { defineStore } from '../store/define.js';
-import type {
-  AttemptReservation,
-  ChallengeRecord,
-  CodeRecord,
-  DeviceRecord,
-  EnrolledUser,
-  FactorRecord,
-  MfaStore,
-  StoreImplementation,
-  ThrottleSchedule,
-} from '../store/types.js';
+import type { StoreImplementation } from '../store/types.js';
+import { assertClient, fnv1a, purgeExpiredWith, readNames, readPrepared, sharedMethods, tablesOf, toCode, toFactor, toReservation, type Row, type SqlStore, type SqlTables } from './sql.js';
 
 /**
  * What the adapter needs from a database client: `query(text, values)`
@@ -51,7 +40,7 @@ export interface PostgresStoreOptions {
 }
 
 /** An {@link MfaStore} over PostgreSQL, with the migration that creates its tables. */
-export interface PostgresStore extends MfaStore {
+export interface PostgresStore extends SqlStore {
   /**
    * Creates the tables and indexes if they do not exist. Safe to run on every
    * start; best run from one process (a deploy step), as concurrent `CREATE
@@ -63,23 +52,8 @@ export interface PostgresStore extends MfaStore {
    * await createPostgresStore(pool).migrate();
    */
   migrate(): Promise<void>;
-  /**
-   * Deletes sign-in challenges, e-mail/SMS codes, trusted devices and pending
-   * factors that expired at or before `now`, in one statement. Nothing depends on it
-   * (expired rows are refused, and swept as new ones are stored); run it now
-   * and then to keep abandoned rows from piling up.
-   *
-   * @param now - current time in ms since the epoch
-   * @returns how many rows were deleted
-   * @throws {TypeError} when `now` is not a non-negative safe integer
-   * @throws whatever the client rejects with
-   * @example
-   * setInterval(() => store.purgeExpired(Date.now()).catch(() => {}), 3_600_000);
-   */
-  purgeExpired(now: number): Promise<number>;
 }
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
 /** Runs of putPendingFactor when concurrent enrolments keep taking the slot it chose; each run sees the rows before it. */
 const MAX_SLOT_RETRIES = 20;
 
@@ -137,11 +111,11 @@ export function postgresSchemaSql(opts: Pick<PostgresStoreOptions, 'tablePrefix'
  * const mfa = createMfa({ store, issuer: 'ACME', secretKeys, pepper });
  */
 export function createPostgresStore(client: PostgresClient, opts: PostgresStoreOptions = {}): PostgresStore {
-  if (typeof client !== 'object' || client === null || typeof client.query !== 'function') {
-    throw new MfaError('INVALID_CONFIG', 'createPostgresStore: client must have a query(text, values) method (pg Pool or Client, PGlite)');
-  }
+  assertClient('createPostgresStore', client, 'query(text, values) method (pg Pool or Client, PGlite)');
   const t = tableNames(opts);
-  const rows = queryRunner(client, readPrepared(client, opts.preparedStatements), statements(t));
+  const pglite = isPglite(client);
+  const prepared = readPrepared(opts.preparedStatements, !pglite, 'PGlite has no named prepared statements: pass { preparedStatements: false } (or leave it unset) for a PGlite client');
+  const rows = queryRunner(client, prepared, statements(t));
   const impl = implementation(rows, (err) => isUniqueViolation(err, t.slotIndexName));
 
   const migrate = async (): Promise<void> => {
@@ -156,32 +130,17 @@ export function createPostgresStore(client: PostgresClient, opts: PostgresStoreO
       }
     }
   };
-  const purgeExpired = async (now: number): Promise<number> => {
-    assertTime(now, 'now');
-    const [row] = await rows('purgeExpired', [now]);
-    return Number(row?.n ?? 0);
-  };
-  return defineStore(impl, { migrate, purgeExpired }) as PostgresStore;
+  return defineStore(impl, { migrate, purgeExpired: purgeExpiredWith(rows) }) as PostgresStore;
 }
 
-type Row = Record<string, unknown>;
 type Statements = ReturnType<typeof statements>;
 type Run = (key: keyof Statements, values: unknown[]) => Promise<Row[]>;
 
 /** The adapter's atomic steps: each is one call of `run`, that is one statement and one round trip. */
 function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): StoreImplementation {
   return {
-    supports: { oneTime: true, devices: true, listing: true },
-
-    async getUser(userId) {
-      const r = await run('getUser', [userId]);
-      const first = r[0];
-      return {
-        factors: r.filter((row) => row.id !== null && row.id !== undefined).map(toFactor),
-        attempts: { failures: Number(first?.a_failures ?? 0), lockedUntil: toTime(first?.a_locked_until) },
-        recoveryCodes: Number(first?.a_codes ?? 0),
-      };
-    },
+    // A statement that finds its row answers one: `RETURNING 1`.
+    ...sharedMethods(run, (r) => r.length > 0),
 
     async putPendingFactor(f, { now, maxFactors, replace }) {
       const values = [f.userId, f.id, f.kind, f.label, f.secret, f.counter, f.createdAt, f.expiresAt, f.lastUsedAt, f.meta, now, maxFactors, replace];
@@ -199,24 +158,6 @@ function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): St
     async activateFactor(userId, factorId, { counter, now, meta, recovery }) {
       const [row] = await run('activateFactor', [userId, factorId, counter, now, recovery.digests, recovery.sealed, meta]);
       return row === undefined ? null : { recoveryCodes: Number(row.n), recoveryCodesIssued: row.issued === true };
-    },
-
-    async advanceCounter(userId, factorId, counter, now) {
-      const [row] = await run('advanceCounter', [userId, factorId, counter, now]);
-      return row === undefined ? null : { recoveryCodes: Number(row.n) };
-    },
-
-    async renameFactor(userId, factorId, label) {
-      return (await run('renameFactor', [userId, factorId, label])).length > 0;
-    },
-
-    async resealFactor(userId, factorId, expected, sealed) {
-      return (await run('resealFactor', [userId, factorId, expected, sealed])).length > 0;
-    },
-
-    async removeFactor(userId, factorId) {
-      const [row] = await run('removeFactor', [userId, factorId]);
-      return { removed: row?.removed === true, disabled: row?.disabled === true };
     },
 
     async deleteUser(userId) {
@@ -242,16 +183,6 @@ function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): St
       return row === undefined ? { digests: [], sealed: null } : { digests: row.digests as string[], sealed: (row.sealed as string | null) ?? null };
     },
 
-    async consumeRecoveryCode(userId, digest) {
-      const [row] = await run('consumeRecoveryCode', [userId, digest]);
-      return row === undefined ? null : { recoveryCodes: Number(row.n) };
-    },
-
-    async putCode(c, cooldownMs) {
-      const [row] = await run('putCode', [c.userId, c.id, c.digest, c.createdAt, c.expiresAt, c.attemptsLeft, cooldownMs]);
-      return row?.ok === true ? { ok: true } : { ok: false, blockedSince: Number(row?.since ?? c.createdAt) };
-    },
-
     async beginCodeAttempt(userId, id, now, schedule) {
       const [row] = await run('beginCodeAttempt', [userId, id, now, schedule.locks, schedule.suspendAfter]);
       if (row === undefined || row.live !== true) return { code: null, reservation: null };
@@ -261,57 +192,6 @@ function implementation(run: Run, isSlotConflict: (err: unknown) => boolean): St
 
     async acceptCode(userId, id, schedule) {
       return (await run('acceptCode', [userId, id, schedule.locks])).length > 0;
-    },
-
-    async deleteCode(userId, id) {
-      return (await run('deleteCode', [userId, id])).length > 0;
-    },
-
-    async putChallenge(c) {
-      await run('putChallenge', [c.id, c.userId, c.createdAt, c.expiresAt, c.attemptsLeft]);
-    },
-
-    async spendChallenge(id, now) {
-      const [row] = await run('spendChallenge', [id, now]);
-      return row === undefined ? null : toChallenge(row);
-    },
-
-    async deleteChallenge(id) {
-      return (await run('deleteChallenge', [id])).length > 0;
-    },
-
-    async putDevice(d) {
-      await run('putDevice', [d.userId, d.id, d.label, d.createdAt, d.expiresAt, d.lastSeenAt]);
-    },
-
-    async touchDevice(userId, id, now) {
-      const [row] = await run('touchDevice', [userId, id, now]);
-      return row === undefined ? null : toDevice(row);
-    },
-
-    async listDevices(userId, now) {
-      return (await run('listDevices', [userId, now])).map(toDevice);
-    },
-
-    async revokeDevice(userId, id) {
-      return (await run('revokeDevice', [userId, id])).length > 0;
-    },
-
-    async revokeAllDevices(userId) {
-      const [row] = await run('revokeAllDevices', [userId]);
-      return Number(row?.n ?? 0);
-    },
-
-    async listEnrolled({ cursor, limit }) {
-      // One row more than the page tells whether another page follows.
-      const r = await run('listEnrolled', [cursor, limit + 1]);
-      const users = r.slice(0, limit).map(toEnrolled);
-      return { users, cursor: r.length > limit ? (users[users.length - 1] as EnrolledUser).userId : null };
-    },
-
-    async countEnrolled() {
-      const [row] = await run('countEnrolled', []);
-      return Number(row?.n ?? 0);
     },
   };
 }
@@ -333,24 +213,12 @@ function queryRunner(client: PostgresClient, prepared: boolean, sql: Statements)
  * query config object leaves the instance unusable; it is recognised by its
  * `waitReady` promise and `exec` method, which `pg` clients do not have.
  */
-function readPrepared(client: PostgresClient, option: unknown): boolean {
+function isPglite(client: PostgresClient): boolean {
   const c = client as unknown as Record<string, unknown>;
-  const pglite = typeof c.exec === 'function' && typeof (c.waitReady as Promise<unknown> | undefined)?.then === 'function';
-  if (option === undefined) return !pglite;
-  if (typeof option !== 'boolean') throw new MfaError('INVALID_CONFIG', 'preparedStatements must be a boolean');
-  if (option && pglite) {
-    throw new MfaError('INVALID_CONFIG', 'PGlite has no named prepared statements: pass { preparedStatements: false } (or leave it unset) for a PGlite client');
-  }
-  return option;
+  return typeof c.exec === 'function' && typeof (c.waitReady as Promise<unknown> | undefined)?.then === 'function';
 }
 
-interface Tables {
-  factors: string;
-  attempts: string;
-  recovery: string;
-  codes: string;
-  challenges: string;
-  devices: string;
+interface Tables extends SqlTables {
   pendingLabelIndex: string;
   /** Active factors by user id in binary order: the listing's keyset pagination. */
   enrolledIndex: string;
@@ -361,24 +229,10 @@ interface Tables {
 }
 
 function tableNames(opts: PostgresStoreOptions): Tables {
-  if (typeof opts !== 'object' || opts === null) throw new MfaError('INVALID_CONFIG', 'createPostgresStore: options must be an object');
-  const prefix = opts.tablePrefix ?? 'mfakit_';
-  // Identifiers cannot be bound as parameters, so only plain names are let into the SQL text.
-  if (typeof prefix !== 'string' || !IDENTIFIER.test(prefix)) {
-    throw new MfaError('INVALID_CONFIG', 'tablePrefix must be 1–40 letters, digits or _, starting with a letter or _');
-  }
-  if (opts.schema !== undefined && (typeof opts.schema !== 'string' || !IDENTIFIER.test(opts.schema))) {
-    throw new MfaError('INVALID_CONFIG', 'schema must be 1–40 letters, digits or _, starting with a letter or _');
-  }
-  const q = (name: string): string => (opts.schema === undefined ? `"${name}"` : `"${opts.schema}"."${name}"`);
-  // Every name stays within PostgreSQL's 63 bytes with a 40-character prefix.
+  const { prefix, container: schema } = readNames('createPostgresStore', opts, 'schema');
+  const q = (name: string): string => (schema === undefined ? `"${name}"` : `"${schema}"."${name}"`);
   return {
-    factors: q(`${prefix}factors_v2`),
-    attempts: q(`${prefix}attempts_v2`),
-    recovery: q(`${prefix}recovery_v2`),
-    codes: q(`${prefix}codes_v2`),
-    challenges: q(`${prefix}challenges_v2`),
-    devices: q(`${prefix}devices_v2`),
+    ...tablesOf(prefix, q),
     pendingLabelIndex: `"${prefix}factors_v2_label"`,
     enrolledIndex: `"${prefix}factors_v2_enrolled"`,
     slotIndex: `"${prefix}factors_v2_slot"`,
@@ -812,84 +666,6 @@ LIMIT $2::int`,
 
     countEnrolled: `SELECT count(DISTINCT user_id) AS n FROM ${t.factors} WHERE state = 'active'`,
   };
-}
-
-/** `bigint` columns come back as strings from `pg` and as numbers from PGlite. */
-function toTime(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function toFactor(row: Row): FactorRecord {
-  return {
-    id: String(row.id),
-    userId: String(row.user_id),
-    kind: String(row.kind),
-    label: String(row.label),
-    state: row.state === 'active' ? 'active' : 'pending',
-    secret: String(row.secret),
-    counter: Number(row.counter),
-    createdAt: Number(row.created_at),
-    expiresAt: toTime(row.expires_at),
-    lastUsedAt: toTime(row.last_used_at),
-    meta: String(row.meta),
-  };
-}
-
-function toDevice(row: Row): DeviceRecord {
-  return {
-    id: String(row.id),
-    userId: String(row.user_id),
-    label: String(row.label),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    lastSeenAt: toTime(row.last_seen_at),
-  };
-}
-
-function toEnrolled(row: Row): EnrolledUser {
-  return {
-    userId: String(row.user_id),
-    factors: Number(row.n),
-    kinds: (row.kinds as unknown[]).map(String),
-    lastUsedAt: toTime(row.last_used_at),
-    failures: Number(row.failures),
-  };
-}
-
-function toReservation(row: Row, schedule: ThrottleSchedule): AttemptReservation {
-  const failures = Number(row.r_failures);
-  return { allowed: row.r_allowed === true, failures, lockedUntil: toTime(row.r_locked_until), suspended: failures >= schedule.suspendAfter };
-}
-
-function toCode(row: Row): CodeRecord {
-  return {
-    id: String(row.id),
-    userId: String(row.user_id),
-    digest: String(row.digest),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    attemptsLeft: Number(row.attempts_left),
-  };
-}
-
-function toChallenge(row: Row): ChallengeRecord {
-  return {
-    id: String(row.id),
-    userId: String(row.user_id),
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    attemptsLeft: Number(row.attempts_left),
-  };
-}
-
-/** 32-bit FNV-1a of `text` as 8 hex digits: tells statements apart in their names. */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 function isUniqueViolation(err: unknown, constraint: string): boolean {

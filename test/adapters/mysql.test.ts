@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createMysqlStore, mysqlSchemaSql, mysqlSchemaStatements, type MysqlClient, type MysqlStore, type MysqlValue } from '../../src/adapters/mysql.js';
+import { createMysqlStore, mysqlSchemaSql, mysqlSchemaStatements, type MysqlStore } from '../../src/adapters/mysql.js';
 import type { PostgresStore } from '../../src/adapters/postgres.js';
 import { isMfaError } from '../../src/errors.js';
 import { createMfa } from '../../src/flows/index.js';
-import { runStoreConformance } from '../../src/testing/index.js';
 import { mysqlSkipReason, mysqlUrl, uniquePrefix } from './helpers.js';
 import { postgresStoreCases } from './postgres-cases.js';
+import { conformanceRuns, countingClient, optionCases, pending, purgeExpiredCases, roundTripCases, SCHEDULE, T, TABLES } from './sql-cases.js';
 
-const T = 1_767_225_600_000;
-const SCHEDULE = { locks: [0, 0, 1000], suspendAfter: 10 };
-const TABLES = ['factors_v2', 'attempts_v2', 'recovery_v2', 'codes_v2', 'challenges_v2', 'devices_v2'];
 
 /** Every row of the store's tables as JSON, `VARBINARY` shown as the UTF-8 text it holds. */
 export async function mysqlRawDump(pool: mysql.Pool, tablePrefix: string): Promise<string> {
@@ -24,25 +21,6 @@ export async function mysqlRawDump(pool: mysql.Pool, tablePrefix: string): Promi
   }
   return out.join('\n');
 }
-
-/** Counts the calls a store sends: one call of `query` or `execute` is one round trip. */
-function countingClient(inner: mysql.Pool): MysqlClient & { calls: number } {
-  const counted = {
-    calls: 0,
-    query(sql: string, values?: MysqlValue[]) {
-      counted.calls++;
-      return inner.query(sql, values);
-    },
-    execute(sql: string, values?: MysqlValue[]) {
-      counted.calls++;
-      return inner.execute(sql, values);
-    },
-  };
-  return counted;
-}
-
-const pending = (userId: string, id: string, label: string, now = T) =>
-  ({ id, userId, kind: 'totp', label, state: 'pending' as const, secret: `sealed:${id}`, counter: -1, createdAt: now, expiresAt: now + 1000, lastUsedAt: null, meta: '{}' });
 
 describe.skipIf(mysqlUrl === '')(`MySQL adapter on MariaDB${mysqlSkipReason ? ` (${mysqlSkipReason})` : ''}`, () => {
   let pool: mysql.Pool;
@@ -60,58 +38,18 @@ describe.skipIf(mysqlUrl === '')(`MySQL adapter on MariaDB${mysqlSkipReason ? ` 
 
   // The parallel cases run here on 10 real connections, so the row locks,
   // not a single connection, are what serialise them.
-  describe('conformance kit, prepared statements (execute)', () => {
-    runStoreConformance({ describe, test, createStore: () => store, rawDump: () => mysqlRawDump(pool, prefix) });
-  });
-  describe('conformance kit, plain statements (query)', () => {
-    const plain = (): MysqlStore => createMysqlStore(pool, { tablePrefix: prefix, preparedStatements: false });
-    runStoreConformance({ describe, test, createStore: plain, rawDump: () => mysqlRawDump(pool, prefix) });
-  });
+  conformanceRuns({
+    'prepared statements (execute)': () => store,
+    'plain statements (query)': () => createMysqlStore(pool, { tablePrefix: prefix, preparedStatements: false }),
+  }, () => mysqlRawDump(pool, prefix));
   // The Postgres suites' raced and differential cases use only MfaStore methods.
   describe('shared cases', () => postgresStoreCases(() => store as unknown as PostgresStore, { concurrent: true }));
 
-  test('every method is one call: a right TOTP code costs 2 round trips, a wrong one 1', async () => {
-    const client = countingClient(pool);
-    const s = createMysqlStore(client, { tablePrefix: prefix });
-    const u = `rt-${crypto.randomUUID()}`;
-    const digest = 'ab'.repeat(32);
-    const steps: [string, () => Promise<unknown>][] = [
-      ['putPendingFactor', () => s.putPendingFactor(pending(u, 'f1', 'phone'), { now: T, maxFactors: 8, replace: false })],
-      ['beginAttempt pending', () => s.beginAttempt(u, 'pending', T, SCHEDULE)],
-      ['activateFactor', () => s.activateFactor(u, 'f1', { counter: 1, now: T, meta: '{}', recovery: { digests: [digest], sealed: 'v1.k.SEALED' } })],
-      ['beginAttempt', () => s.beginAttempt(u, 'active', T, SCHEDULE)],
-      ['advanceCounter', () => s.advanceCounter(u, 'f1', 2, T)],
-      ['refundAttempt', () => s.refundAttempt(u, SCHEDULE)],
-      ['consumeRecoveryCode', () => s.consumeRecoveryCode(u, digest)],
-      ['replaceRecoveryCodes', () => s.replaceRecoveryCodes(u, { digests: [digest], sealed: null })],
-      ['getRecoveryCodes', () => s.getRecoveryCodes(u)],
-      ['getUser', () => s.getUser(u)],
-      ['renameFactor', () => s.renameFactor(u, 'f1', 'work')],
-      ['resealFactor', () => s.resealFactor(u, 'f1', 'sealed:f1', 't')],
-      ['putCode', () => s.putCode!({ id: digest, userId: u, digest, createdAt: T, expiresAt: T + 10, attemptsLeft: 5 }, 0)],
-      ['beginCodeAttempt', () => s.beginCodeAttempt!(u, digest, T, SCHEDULE)],
-      ['acceptCode', () => s.acceptCode!(u, digest, SCHEDULE)],
-      ['deleteCode', () => s.deleteCode!(u, digest)],
-      ['putChallenge', () => s.putChallenge!({ id: digest, userId: u, createdAt: T, expiresAt: T + 10, attemptsLeft: 5 })],
-      ['spendChallenge', () => s.spendChallenge!(digest, T)],
-      ['deleteChallenge', () => s.deleteChallenge!(digest)],
-      ['putDevice', () => s.putDevice!({ id: digest, userId: u, label: 'Firefox', createdAt: T, expiresAt: T + 10, lastSeenAt: null })],
-      ['touchDevice', () => s.touchDevice!(u, digest, T)],
-      ['listDevices', () => s.listDevices!(u, T)],
-      ['revokeDevice', () => s.revokeDevice!(u, digest)],
-      ['revokeAllDevices', () => s.revokeAllDevices!(u)],
-      ['listEnrolled', () => s.listEnrolled!({ cursor: u, limit: 10 })],
-      ['countEnrolled', () => s.countEnrolled!()],
-      ['removeFactor', () => s.removeFactor(u, 'f1')],
-      ['deleteUser', () => s.deleteUser(u)],
-      ['purgeExpired', () => s.purgeExpired(0)],
-    ];
-    for (const [name, step] of steps) {
-      const before = client.calls;
-      await step();
-      expect(`${name}: ${client.calls - before}`).toBe(`${name}: 1`);
-    }
+  roundTripCases(() => {
+    const client = countingClient(pool, ['query', 'execute']);
+    return { store: createMysqlStore(client, { tablePrefix: prefix }), calls: () => client.calls };
   });
+  purgeExpiredCases(() => store);
 
   test('user ids and labels that differ only in case, accents or trailing spaces never collide', async () => {
     const base = `Zoë-${crypto.randomUUID()}`;
@@ -193,7 +131,7 @@ describe.skipIf(mysqlUrl === '')(`MySQL adapter on MariaDB${mysqlSkipReason ? ` 
     expect(await count('TABLES', 'TABLE_SCHEMA')).toBe(6);
     const procedures = await count('ROUTINES', 'ROUTINE_SCHEMA');
     expect(procedures).toBeGreaterThan(25);
-    const counted = countingClient(pool);
+    const counted = countingClient(pool, ['query', 'execute']);
     await createMysqlStore(counted, { tablePrefix: p }).migrate();
     // 6 CREATE TABLE IF NOT EXISTS, the version, the list of procedures: nothing recreated.
     expect(counted.calls).toBe(8);
@@ -229,44 +167,16 @@ describe.skipIf(mysqlUrl === '')(`MySQL adapter on MariaDB${mysqlSkipReason ? ` 
       conn.release();
     }
   });
-
-  test('purgeExpired drops expired challenges, codes and pending factors only', async () => {
-    const u = `purge-${crypto.randomUUID()}`;
-    const id = (c: string): string => c.repeat(64);
-    await store.putPendingFactor({ ...pending(u, 'f1', 'phone', 100), expiresAt: 200 }, { now: 100, maxFactors: 8, replace: false });
-    await store.putChallenge!({ id: id('1'), userId: u, createdAt: 100, expiresAt: 200, attemptsLeft: 5 });
-    await store.putChallenge!({ id: id('2'), userId: u, createdAt: 100, expiresAt: 10_000_000_000_000, attemptsLeft: 5 });
-    await store.putCode!({ id: id('3'), userId: u, digest: id('4'), createdAt: 100, expiresAt: 200, attemptsLeft: 5 }, 0);
-    expect(await store.purgeExpired(300)).toBeGreaterThanOrEqual(3);
-    expect((await store.getUser(u)).factors).toEqual([]);
-    expect(await store.deleteCode!(u, id('3'))).toBe(false);
-    expect(await store.deleteChallenge!(id('1'))).toBe(false);
-    expect(await store.deleteChallenge!(id('2'))).toBe(true);
-  });
 });
 
 describe('createMysqlStore options', () => {
   const client = { query: async () => [[], []], execute: async () => [[], []] };
-  test.each([['x-y'], [''], ['1abc'], ['a`; DROP TABLE users; --'], ['a'.repeat(41)]])('tablePrefix %j is refused', (p) => {
-    let caught: unknown;
-    try {
-      createMysqlStore(client, { tablePrefix: p });
-    } catch (e) {
-      caught = e;
-    }
-    expect(isMfaError(caught, 'INVALID_CONFIG')).toBe(true);
-  });
+  optionCases((opts) => createMysqlStore(client, opts));
   test('a bad database, a non-boolean or impossible preparedStatements and a client without query are refused', () => {
     expect(() => createMysqlStore(client, { database: 'a.b' })).toThrow(/database/);
     expect(() => createMysqlStore(client, { preparedStatements: 'yes' as never })).toThrow(/preparedStatements/);
     expect(() => createMysqlStore({ query: client.query }, { preparedStatements: true })).toThrow(/execute/);
     expect(() => createMysqlStore({} as never)).toThrow(/query/);
-  });
-  test('the store has the v2 manifest and its own methods', () => {
-    const s = createMysqlStore(client);
-    expect(s.supports).toEqual({ oneTime: true, devices: true, listing: true });
-    expect(typeof s.migrate).toBe('function');
-    expect(typeof s.purgeExpired).toBe('function');
   });
   test('every table and procedure name fits in 64 characters with the longest prefix', () => {
     const names = mysqlSchemaStatements({ tablePrefix: 'p'.repeat(40) }).flatMap((s) => [...s.matchAll(/(?:TABLE IF NOT EXISTS|PROCEDURE) `([^`]+)`/g)].map((m) => m[1] as string));

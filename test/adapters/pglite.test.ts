@@ -4,6 +4,7 @@ import { createPostgresStore, type PostgresStore } from '../../src/adapters/post
 import { isMfaError } from '../../src/errors.js';
 import { runStoreConformance } from '../../src/testing/index.js';
 import { postgresRawDump, postgresStoreCases } from './postgres-cases.js';
+import { thrown } from './sql-cases.js';
 
 // PGlite is PostgreSQL compiled to WASM: the Postgres adapter's SQL runs on a
 // real Postgres engine here, with no server. One connection, so the parallel
@@ -28,12 +29,7 @@ describe('shared cases on PGlite', () => postgresStoreCases(() => store, { concu
 
 describe('PGlite specifics', () => {
   test('preparedStatements: true is refused for PGlite with the fix in the message, before any query', () => {
-    let caught: unknown;
-    try {
-      createPostgresStore(db, { preparedStatements: true });
-    } catch (e) {
-      caught = e;
-    }
+    const caught = thrown(() => createPostgresStore(db, { preparedStatements: true }));
     expect(isMfaError(caught, 'INVALID_CONFIG')).toBe(true);
     expect((caught as Error).message).toMatch(/preparedStatements: false/);
   });

@@ -5,11 +5,12 @@ import { expect, test } from 'vitest';
 import type { PostgresClient, PostgresStore } from '../../src/adapters/postgres.js';
 import { createMemoryStore } from '../../src/store/memory.js';
 import type { FactorRecord, MfaStore, ThrottleSchedule } from '../../src/store/types.js';
+import { TABLES } from './sql-cases.js';
 
 /** Every table of a store with `tablePrefix`, one JSON object per row: the raw storage a plaintext scan reads. */
 export async function postgresRawDump(client: PostgresClient, tablePrefix: string): Promise<string> {
   const out: string[] = [];
-  for (const table of ['factors_v2', 'attempts_v2', 'recovery_v2', 'codes_v2', 'challenges_v2', 'devices_v2']) {
+  for (const table of TABLES) {
     const { rows } = await client.query(`SELECT to_jsonb(x)::text AS j FROM "${tablePrefix}${table}" x`, []);
     for (const row of rows as { j: string }[]) out.push(`${table} ${row.j}`);
   }
