@@ -495,12 +495,13 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     /** Clicks the passkey button of the page at `path` and returns the status of the form post it makes. */
     const usePasskey = async (page: Page, path: string, button: string): Promise<number> => {
       await page.goto(`${site}${path}`);
+      // WebAuthn answers only in the focused tab.
+      await page.bringToFront();
       return submit(page, button);
     };
 
-    // MFA is required by now: the new user's first factor can be a passkey.
+    // MFA is required by now (the test before): the new user's first factor can be a passkey.
     await signUp(laptop, 'sam@example.com', site);
-    expect(new URL(laptop.url()).pathname).toBe('/settings/add');
     expect(await usePasskey(laptop, '/settings/passkeys/new', '#passkey-create')).toBe(200);
     await shot(laptop, 'passkey-added');
     expect(await codesOnPage(laptop)).toHaveLength(10);
@@ -509,7 +510,7 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     nextStep();
     // The second passkey is made by the other tab's authenticator (the first is excluded).
     expect(await usePasskey(key, '/settings/passkeys/new', '#passkey-create')).toBe(302);
-    await key.goto(`${site}/settings`);
+    await key.waitForURL(/\/settings\?done=added$/);
     expect(await key.locator('#factors tr', { hasText: 'passkey, active' }).count()).toBe(2);
 
     // Sign-in with the laptop's passkey; the same answer posted again is refused.
@@ -517,6 +518,7 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     await signIn(laptop, 'sam@example.com', site);
     expect(new URL(laptop.url()).pathname).toBe('/login/code');
     await shot(laptop, 'passkey-sign-in');
+    await laptop.bringToFront();
     const [posted] = await Promise.all([laptop.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/login/code')), laptop.click('#passkey-get')]);
     await laptop.waitForURL(`${site}/`);
     const answer = posted.postData() ?? '';
@@ -529,6 +531,7 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
 
     // The key's passkey signs in too; then the laptop's is removed, with a current code.
     expect(await usePasskey(key, '/login/code', '#passkey-get')).toBe(302);
+    await key.waitForURL(`${site}/`);
     await key.goto(`${site}/settings`);
     const row = key.locator('#factors tr', { hasText: 'passkey, active' }).first();
     await row.locator('input[name=code]').fill(code(samSecret));
@@ -539,8 +542,7 @@ describe.skipIf(missing !== '')(`the reference web app in Chromium${missing ? ` 
     // Five wrong codes lock the passkey out too, until the lock ends.
     await signOut(key);
     await signIn(key, 'sam@example.com', site);
-    for (let i = 0; i < 5; i++) await secondStep(key, wrongCode(samSecret));
-    expect(await text(key, '.error')).toContain('Too many attempts');
+    for (let i = 0; i < 5; i++) expect(await secondStep(key, wrongCode(samSecret))).toBe(401);
     expect(await usePasskey(key, '/login/code', '#passkey-get')).toBe(429);
     expect(await text(key, '.error')).toContain('Too many attempts');
     clock += 30_000;
