@@ -11,7 +11,7 @@ export {
   type RecoveryCodesTextOptions,
   type HashRecoveryCodeOptions,
 } from './core/recovery.js';
-export { decodeSecret, encodeSecret, generateSecret, type GenerateSecretOptions, type Secret } from './core/secret.js';
+export { decodeSecret, encodeSecret, formatSecret, generateSecret, type GenerateSecretOptions, type Secret } from './core/secret.js';
 export {
   createTotpVerifier,
   generateTotp,

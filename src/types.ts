@@ -358,8 +358,15 @@ export type RemoveFactorResult =
     }
   | ReverifyFailure;
 
-/** Result of {@link Mfa.regenerateRecoveryCodes} and {@link Mfa.viewRecoveryCodes}. */
-export type RecoveryCodesResult = { ok: true; recoveryCodes: string[] } | ReverifyFailure;
+/** Result of {@link Mfa.regenerateRecoveryCodes}: the new set, and when it was made (for the downloaded file). */
+export type RecoveryCodesResult = { ok: true; recoveryCodes: string[]; createdAt: number } | ReverifyFailure;
+
+/**
+ * Result of {@link Mfa.viewRecoveryCodes}: the codes still unused, and when
+ * the set was made (`null` for a set stored before `viewable` was turned on,
+ * which shows no codes).
+ */
+export type ViewRecoveryCodesResult = { ok: true; recoveryCodes: string[]; createdAt: number | null } | ReverifyFailure;
 
 /** Result of {@link Mfa.disable}. */
 export type DisableResult = { ok: true; /** A factor existed. */ disabled: boolean } | ReverifyFailure;
@@ -371,6 +378,11 @@ export type RevokeAllDevicesResult = { ok: true; /** How many devices were trust
 export interface MfaStatus {
   /** `suspended`: too many consecutive failures; only {@link Mfa.reset} (or `disable`) clears it. */
   state: 'none' | 'pending' | 'active' | 'suspended';
+  /**
+   * The user has an active factor, so sign-in asks for the second factor
+   * (`state` is `active` or `suspended`; a suspended user is refused there).
+   */
+  enrolled: boolean;
   /** The policy requires MFA for this user (grace period or not). */
   required: boolean;
   /** Required, not enrolled, and no grace left: send the user to enrolment before anything else. */
@@ -632,7 +644,7 @@ export interface Mfa {
    * working at once. Re-verified (policy `reverify`).
    * @param userId - the host's user id
    * @param opts - `{ code }`: the user's current code (a code of the old set works too)
-   * @returns `{ ok: true, recoveryCodes }` (show them once) or `{ ok: false, reason }`
+   * @returns `{ ok: true, recoveryCodes, createdAt }` (show them once) or `{ ok: false, reason }`
    * @throws {MfaError} `NOT_ENROLLED` without an active factor; `STORE_UNAVAILABLE`
    * @example
    * const r = await mfa.regenerateRecoveryCodes(user.id, { code: body.code });
@@ -647,14 +659,14 @@ export interface Mfa {
    * re-verify is spent, so it is not among the codes shown.
    * @param userId - the host's user id
    * @param opts - `{ code }`: the user's current code
-   * @returns `{ ok: true, recoveryCodes }` (empty when the user has none left, or
-   *   none were kept viewable) or `{ ok: false, reason }`
+   * @returns `{ ok: true, recoveryCodes, createdAt }` (no codes when the user has
+   *   none left, or none were kept viewable) or `{ ok: false, reason }`
    * @throws {MfaError} `INVALID_CONFIG` without `recoveryCodes.viewable`; `STORE_UNAVAILABLE`;
    *   `SECRET_DECRYPTION_FAILED` when the sealed set cannot be opened with the key ring
    * @example
    * const r = await mfa.viewRecoveryCodes(user.id, { code: body.code });
    */
-  viewRecoveryCodes(userId: string, opts?: ReverifyOptions): Promise<RecoveryCodesResult>;
+  viewRecoveryCodes(userId: string, opts?: ReverifyOptions): Promise<ViewRecoveryCodesResult>;
   /**
    * Removes every factor, the recovery codes, attempts, e-mail codes and
    * trusted devices. Re-verified (policy `reverify`); the host also re-checks

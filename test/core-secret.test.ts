@@ -1,7 +1,7 @@
 // Secrets: generation, base32 (RFC 4648 §6) encoding and the lenient decoding people need.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeSecret, encodeSecret, generateHotp, generateSecret, generateTotp, isMfaError, MfaError, verifyTotp } from '../src/index.js';
+import { decodeSecret, encodeSecret, formatSecret, generateHotp, generateSecret, generateTotp, isMfaError, MfaError, verifyTotp } from '../src/index.js';
 
 const BASE32 = /^[A-Z2-7]+$/;
 
@@ -130,6 +130,26 @@ describe('decodeSecret refuses what is not base32, naming the character', () => 
   it('a non-string is a TypeError, not a domain error', () => {
     expect(() => decodeSecret(42 as never)).toThrow(TypeError);
     expect(() => decodeSecret(new Uint8Array(20) as never)).toThrow(/secret text must be a string/);
+  });
+});
+
+describe('formatSecret', () => {
+  it('groups a secret by four for typing, and decodes back to the same bytes', () => {
+    expect(formatSecret('JBSWY3DPEHPK3PXP')).toBe('JBSW Y3DP EHPK 3PXP');
+    expect(formatSecret('jbsw y3dp-ehpk3pxp==')).toBe('JBSW Y3DP EHPK 3PXP');
+    expect(formatSecret('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGE')).toBe('GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ GE');
+    expect(formatSecret('')).toBe('');
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), (bytes) => {
+        const text = encodeSecret(bytes);
+        expect(decodeSecret(formatSecret(text))).toEqual(bytes);
+        expect(formatSecret(text).replaceAll(' ', '')).toBe(text);
+      }),
+    );
+  });
+
+  it('refuses what is not a string', () => {
+    for (const bad of [null, undefined, 42, new Uint8Array(4)]) expect(() => formatSecret(bad as never)).toThrow(TypeError);
   });
 });
 

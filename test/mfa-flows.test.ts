@@ -26,7 +26,7 @@ describe('enrolment', () => {
     expect(r.recoveryCodes).toHaveLength(10);
     expect(new Set(r.recoveryCodes).size).toBe(10);
     for (const c of r.recoveryCodes ?? []) expect(normalizeRecoveryCode(c)).toBe(c);
-    expect(await h.mfa.status('u1')).toMatchObject({ state: 'active', recoveryCodesRemaining: 10 });
+    expect(await h.mfa.status('u1')).toMatchObject({ state: 'active', enrolled: true, recoveryCodesRemaining: 10 });
   });
 
   it('claims the confirming step: the same code cannot sign in', async () => {
@@ -213,7 +213,7 @@ describe('recovery codes, disable and reset', () => {
     const { secret, recoveryCodes } = await enroll(h);
     await h.mfa.verify('user-1', wrongCode(secret, h.clock.t));
     expect(await h.mfa.disable('user-1', reverifyWith(h, secret))).toEqual({ ok: true, disabled: true });
-    expect(await h.mfa.status('user-1')).toEqual({ state: 'none', required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0, warnings: [] });
+    expect(await h.mfa.status('user-1')).toEqual({ state: 'none', enrolled: false, required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0, warnings: [] });
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'not-enrolled' });
     expect(await h.mfa.verify('user-1', recoveryCodes[0] as string)).toEqual({ ok: false, reason: 'not-enrolled' });
     expect((await h.store.getUser('user-1')).attempts).toEqual({ failures: 0, lockedUntil: null });

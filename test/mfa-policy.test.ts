@@ -7,7 +7,7 @@ const DAY = 86_400_000;
 describe('policy: required MFA', () => {
   it('is not required by default', async () => {
     const h = harness();
-    expect(await h.mfa.status('u')).toEqual({ state: 'none', required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0, warnings: [] });
+    expect(await h.mfa.status('u')).toEqual({ state: 'none', enrolled: false, required: false, mustEnroll: false, factors: [], recoveryCodesRemaining: 0, warnings: [] });
   });
 
   it('required: true sends users without an active factor to enrolment', async () => {
@@ -22,7 +22,7 @@ describe('policy: required MFA', () => {
 
   it('a grace period defers enforcement until its end', async () => {
     const h = harness({ policy: { required: { graceEndsAt: T0 + 7 * DAY } } });
-    expect(await h.mfa.status('u')).toEqual({ state: 'none', required: true, mustEnroll: false, graceEndsAt: T0 + 7 * DAY, factors: [], recoveryCodesRemaining: 0, warnings: [] });
+    expect(await h.mfa.status('u')).toEqual({ state: 'none', enrolled: false, required: true, mustEnroll: false, graceEndsAt: T0 + 7 * DAY, factors: [], recoveryCodesRemaining: 0, warnings: [] });
     h.clock.t = T0 + 7 * DAY - 1;
     expect(await h.mfa.status('u')).toMatchObject({ mustEnroll: false });
     h.clock.t = T0 + 7 * DAY;

@@ -2,7 +2,7 @@
 // kept sealed with the key ring, so the codes still unused can be shown again.
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, isMfaError } from '../src/index.js';
-import { codeAt, enroll, harness, randomKey, reverifyWith } from './mfa-fixtures.js';
+import { codeAt, enroll, harness, randomKey, reverifyWith, T0 } from './mfa-fixtures.js';
 
 const viewable = { recoveryCodes: { viewable: true } } as const;
 
@@ -10,9 +10,9 @@ describe('viewRecoveryCodes', () => {
   it('shows the codes still unused: not one used to sign in, nor the one that re-verified the view', async () => {
     const h = harness(viewable);
     const { secret, recoveryCodes } = await enroll(h, 'u');
-    expect(await h.mfa.viewRecoveryCodes('u', reverifyWith(h, secret))).toEqual({ ok: true, recoveryCodes });
+    expect(await h.mfa.viewRecoveryCodes('u', reverifyWith(h, secret))).toEqual({ ok: true, recoveryCodes, createdAt: T0 });
     expect(await h.mfa.verify('u', recoveryCodes[0] as string)).toMatchObject({ ok: true, method: 'recovery' });
-    expect(await h.mfa.viewRecoveryCodes('u', { code: recoveryCodes[1] })).toEqual({ ok: true, recoveryCodes: recoveryCodes.slice(2) });
+    expect(await h.mfa.viewRecoveryCodes('u', { code: recoveryCodes[1] })).toEqual({ ok: true, recoveryCodes: recoveryCodes.slice(2), createdAt: T0 });
   });
 
   it('shows the new set after a regeneration, and nothing after disable', async () => {
@@ -20,9 +20,9 @@ describe('viewRecoveryCodes', () => {
     const { secret } = await enroll(h, 'u');
     const fresh = await h.mfa.regenerateRecoveryCodes('u', reverifyWith(h, secret));
     if (!fresh.ok) throw new Error(fresh.reason);
-    expect(await h.mfa.viewRecoveryCodes('u', reverifyWith(h, secret))).toEqual({ ok: true, recoveryCodes: fresh.recoveryCodes });
+    expect(await h.mfa.viewRecoveryCodes('u', reverifyWith(h, secret))).toEqual({ ok: true, recoveryCodes: fresh.recoveryCodes, createdAt: fresh.createdAt });
     await h.mfa.disable('u', reverifyWith(h, secret));
-    expect(await h.mfa.viewRecoveryCodes('u')).toEqual({ ok: true, recoveryCodes: [] });
+    expect(await h.mfa.viewRecoveryCodes('u')).toEqual({ ok: true, recoveryCodes: [], createdAt: null });
   });
 
   it('stores the set sealed: no code in the store, only digests and ciphertext', async () => {
@@ -45,10 +45,10 @@ describe('viewRecoveryCodes', () => {
     expect((await h.store.getRecoveryCodes('u')).sealed).toBeNull();
     const later = harness({ ...viewable, store: h.store, secretKeys: { current: 'k1', keys: h.keys } });
     later.clock.t = h.clock.t;
-    expect(await later.mfa.viewRecoveryCodes('u', reverifyWith(later, secret))).toEqual({ ok: true, recoveryCodes: [] });
+    expect(await later.mfa.viewRecoveryCodes('u', reverifyWith(later, secret))).toEqual({ ok: true, recoveryCodes: [], createdAt: null });
     const fresh = await later.mfa.regenerateRecoveryCodes('u', reverifyWith(later, secret));
     if (!fresh.ok) throw new Error(fresh.reason);
-    expect(await later.mfa.viewRecoveryCodes('u', reverifyWith(later, secret))).toEqual({ ok: true, recoveryCodes: fresh.recoveryCodes });
+    expect(await later.mfa.viewRecoveryCodes('u', reverifyWith(later, secret))).toEqual({ ok: true, recoveryCodes: fresh.recoveryCodes, createdAt: fresh.createdAt });
   });
 
   it('opens under an older key of the ring, and fails loudly once that key is gone', async () => {
@@ -58,7 +58,7 @@ describe('viewRecoveryCodes', () => {
     const { secret, recoveryCodes } = await enroll(h, 'u');
     const rotated = harness({ ...viewable, store, secretKeys: { current: 'k2', keys: { k1, k2: randomKey() } } });
     rotated.clock.t = h.clock.t;
-    expect(await rotated.mfa.viewRecoveryCodes('u', { code: codeAt(secret, rotated.clock.t) })).toEqual({ ok: true, recoveryCodes });
+    expect(await rotated.mfa.viewRecoveryCodes('u', { code: codeAt(secret, rotated.clock.t) })).toEqual({ ok: true, recoveryCodes, createdAt: T0 });
     const dropped = harness({ ...viewable, store, secretKeys: { current: 'k2', keys: { k2: randomKey() } }, policy: { reverify: 'host' } });
     await expect(dropped.mfa.viewRecoveryCodes('u')).rejects.toSatisfy((e) => isMfaError(e, 'SECRET_DECRYPTION_FAILED'));
   });

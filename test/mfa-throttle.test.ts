@@ -107,7 +107,7 @@ describe('throttling (4 free failures, 30 s after the fifth, growing to a day, s
       }
     }
     h.clock.t += 2 * DAY;
-    expect(await h.mfa.status('user-1')).toMatchObject({ state: 'suspended', recoveryCodesRemaining: 10 });
+    expect(await h.mfa.status('user-1')).toMatchObject({ state: 'suspended', enrolled: true, recoveryCodesRemaining: 10 });
     expect(await h.mfa.verify('user-1', codeAt(secret, h.clock.t))).toEqual({ ok: false, reason: 'suspended' });
     expect(await h.mfa.verify('user-1', recoveryCodes[0] as string)).toEqual({ ok: false, reason: 'suspended' });
     expect(h.events.filter((e) => e.type === 'lockout' && e.reason === 'suspended')).toHaveLength(1);

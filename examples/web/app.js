@@ -151,7 +151,7 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   /** After the password: the second step, enrolment, or in. @param {Context} c @param {import('./db.js').User} user */
   async function afterPassword(c, user) {
     const status = await mfa.status(user.id);
-    if (status.state === 'active' || status.state === 'suspended') {
+    if (status.enrolled) {
       const trusted = status.state === 'active' && (await mfa.checkDevice(user.id, getCookie(c, DEVICE_COOKIE))).ok;
       sessions.set(c, { uid: user.id, step: trusted ? 'full' : 'code', mfa: trusted });
       return c.redirect(trusted ? '/' : '/login/code');

@@ -1,6 +1,7 @@
 // The pages: plain HTML forms, no inline script or style (the CSP forbids both).
 // `html` escapes every interpolated value; nested `html` results pass as they are.
 import { html } from 'hono/html';
+import { formatSecret } from 'mfakit';
 
 /**
  * @typedef {import('./db.js').User} User
@@ -77,7 +78,7 @@ export function home({ user, status }) {
     return html`<p>A reference app for mfakit: sign up, turn on two-factor authentication, sign in with a code.</p>
       <p><a class="button" href="/signup">Sign up</a> <a href="/login">Sign in</a></p>`;
   }
-  const on = status.state === 'active' || status.state === 'suspended';
+  const on = status.enrolled;
   return html`<p>Signed in as <strong>${user.email}</strong>.</p>
     <p>Two-factor authentication is <strong id="mfa-state">${on ? 'on' : 'off'}</strong>.</p>
     ${!on && status.graceEndsAt ? html`<p class="warning">Your organisation requires two-factor authentication from ${date(status.graceEndsAt)} UTC.</p>` : ''}
@@ -126,7 +127,7 @@ export function addPasskey({ options, label }) {
 
 /** @param {{ status: MfaStatus, devices: DeviceInfo[], user: User }} p */
 export function settings({ status, devices, user }) {
-  const on = status.state === 'active' || status.state === 'suspended';
+  const on = status.enrolled;
   const warnings = {
     'recovery-codes-low': 'You have few recovery codes left: make a new set.',
     'failed-attempts': 'Someone entered many wrong codes for your account. Consider changing your password.',
@@ -191,7 +192,7 @@ export function addAuthenticator({ forced }) {
 export function enrol({ label, qr, secret, expiresAt }) {
   return html`<ol>
     <li>Scan this QR code with your authenticator app:<br><img id="qr" src="${qr}" alt="QR code for your authenticator app" width="264" height="264"></li>
-    <li>Or type this key into the app: <code id="secret">${secret}</code></li>
+    <li>Or type this key into the app: <code id="secret">${formatSecret(secret)}</code></li>
     <li>Enter the code the app shows (before ${date(expiresAt)} UTC):</li>
   </ol>
   <form method="post" action="/settings/enrol/confirm">

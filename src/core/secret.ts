@@ -58,6 +58,23 @@ export function encodeSecret(bytes: Uint8Array): string {
 }
 
 /**
+ * The manual-entry form of a base32 secret: groups of four characters
+ * separated by spaces, as authenticator apps print them ("JBSW Y3DP EHPK 3PXP"),
+ * so people can type it without losing their place. {@link decodeSecret} and
+ * every authenticator app read it back with the spaces.
+ *
+ * @param secret - base32 text, as `beginEnrollment` or {@link generateSecret} returns it
+ * @returns the same characters, upper case, in groups of four
+ * @throws {TypeError} when `secret` is not a string
+ * @example
+ * formatSecret('JBSWY3DPEHPK3PXP'); // 'JBSW Y3DP EHPK 3PXP'
+ */
+export function formatSecret(secret: string): string {
+  if (typeof secret !== 'string') throw new TypeError(`secret must be a string, got ${describe(secret)}`);
+  return (secret.replace(/[\s=-]+/g, '').toUpperCase().match(/.{1,4}/g) ?? []).join(' ');
+}
+
+/**
  * Decodes base32 secret text leniently: spaces, dashes, lower case and missing
  * or extra trailing `=` are accepted, as people type and apps export them. The
  * text is normalised here, then decoded by `base32-decode` (RFC 4648 §6).

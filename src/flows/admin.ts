@@ -44,11 +44,11 @@ export function adminFlows(
       const now = cfg.clock();
       const refused = await reverify(userId, opts, now);
       if (refused !== null) return refused;
-      const { codes, set } = await newRecoveryCodes(cfg, userId);
+      const { codes, set } = await newRecoveryCodes(cfg, userId, now);
       // One conditional step: a concurrent disable cannot leave codes behind.
       if (!(await store.replaceRecoveryCodes(userId, set))) throw new MfaError('NOT_ENROLLED', 'recovery codes need an active factor');
       emit(() => ({ type: 'recovery.regenerated', userId, at: now }));
-      return { ok: true, recoveryCodes: codes };
+      return { ok: true, recoveryCodes: codes, createdAt: now };
     },
 
     async viewRecoveryCodes(userId, opts) {
@@ -58,7 +58,8 @@ export function adminFlows(
       const refused = await reverify(userId, opts, now);
       if (refused !== null) return refused;
       // Read after the re-verification, so a recovery code spent on it is not shown.
-      return { ok: true, recoveryCodes: await unusedRecoveryCodes(cfg, userId, await store.getRecoveryCodes(userId)) };
+      const { codes, createdAt } = await unusedRecoveryCodes(cfg, userId, await store.getRecoveryCodes(userId));
+      return { ok: true, recoveryCodes: codes, createdAt };
     },
 
     async disable(userId, opts) {

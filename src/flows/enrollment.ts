@@ -101,7 +101,7 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
       // them leaves an enrolment that nobody can confirm without the secret, and that expires.
       const put = await cfg.store.putPendingFactor(record, { now, maxFactors: cfg.maxFactors, replace: true });
       if (!put.ok) throw new MfaError('FACTOR_LIMIT', `the user already has ${cfg.maxFactors} authenticators; remove one first`);
-      const { codes, set } = await newRecoveryCodes(cfg, userId);
+      const { codes, set } = await newRecoveryCodes(cfg, userId, now);
       const activated = await cfg.store.activateFactor(userId, id, { counter: lastStep, now, meta: record.meta, recovery: set });
       if (activated === null) throw new MfaError('NOT_ENROLLED', 'the imported factor was removed before it became active');
       cfg.emit(() => ({ type: 'enrollment.confirmed', userId, at: now, factorId: id }));
@@ -113,7 +113,7 @@ export function enrollmentFlows(cfg: ResolvedConfig, cache: VerifierCache): Pick
       const now = cfg.clock();
       const answer = confirmationCodes(code, cfg.confirmCodes);
       if (answer === null) return { ok: false, reason: 'malformed' };
-      const { codes, set } = await newRecoveryCodes(cfg, userId);
+      const { codes, set } = await newRecoveryCodes(cfg, userId, now);
       return confirmPending(cfg, confirm, userId, { codes: answer, recovery: set }, codes, now);
     },
   };

@@ -50,7 +50,7 @@ export function passkeyFlows(cfg: ResolvedConfig): Pick<Mfa, 'beginPasskeyRegist
       const now = cfg.clock();
       const answer = parsePasskeyAnswer(response, 'webauthn.create');
       if (answer === null || confirm === null) return { ok: false, reason: 'malformed' };
-      const { codes, set } = await newRecoveryCodes(cfg, userId);
+      const { codes, set } = await newRecoveryCodes(cfg, userId, now);
       return confirmPending(cfg, confirm, userId, { ...answer, recovery: set }, codes, now);
     },
 

@@ -33,6 +33,7 @@ export function statusFlows(cfg: ResolvedConfig): Pick<Mfa, 'status' | 'listFact
       const suspended = enrolled && user.attempts.failures >= cfg.schedule.suspendAfter;
       const status: MfaStatus = {
         state: suspended ? 'suspended' : enrolled ? 'active' : factors.length > 0 ? 'pending' : 'none',
+        enrolled,
         required: policy.required,
         mustEnroll: policy.required && !enrolled && !policy.inGrace,
         factors: factors.map(factorInfo),

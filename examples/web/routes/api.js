@@ -13,7 +13,7 @@ export function apiRoutes({ app, mfa, users, signer, now }) {
     const user = typeof email === 'string' && typeof password === 'string' ? await users.checkPassword(email.trim().toLowerCase(), password) : null;
     if (!user) return c.json({ error: 'wrong-password' }, 401);
     const status = await mfa.status(user.id);
-    if (status.state === 'active' || status.state === 'suspended') {
+    if (status.enrolled) {
       const { token, expiresAt } = await mfa.createChallenge(user.id);
       return c.json({ mfaRequired: true, challenge: token, expiresAt });
     }

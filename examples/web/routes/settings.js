@@ -87,9 +87,9 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
     return codesPage(c, r.recoveryCodes, 'Save your recovery codes');
   });
 
-  /** The codes, shown once, with Download (a data: link, no script needed) and Copy. @param {import('../app.js').Context} c @param {string[]} codes @param {string} title */
-  function codesPage(c, codes, title) {
-    const text = formatRecoveryCodesText(codes, { issuer: 'mfakit demo', account: signedInAs(c).user.email, createdAt: now() });
+  /** The codes, shown once, with Download (a data: link, no script needed) and Copy. @param {import('../app.js').Context} c @param {string[]} codes @param {string} title @param {number | null} [createdAt] when the set was made */
+  function codesPage(c, codes, title, createdAt = now()) {
+    const text = formatRecoveryCodesText(codes, { issuer: 'mfakit demo', account: signedInAs(c).user.email, createdAt: createdAt ?? now() });
     return show(c, { title, script: 'copy', body: pages.recoveryCodes({ codes, text }) });
   }
 
@@ -115,7 +115,7 @@ export function settingsRoutes({ app, mfa, users, sessions, now, show, signedIn,
   });
   /** The codes page, or the form again with what went wrong. @param {import('../app.js').Context} c @param {Awaited<ReturnType<typeof mfa.viewRecoveryCodes>>} r @param {string} title */
   async function recoveryCodesAnswer(c, r, title) {
-    if (r.ok) return codesPage(c, r.recoveryCodes, title);
+    if (r.ok) return codesPage(c, r.recoveryCodes, title, r.createdAt);
     const { recoveryCodesRemaining } = await mfa.status(signedInAs(c).user.id);
     return show(c, { title: 'Recovery codes', error: reasonText(r), body: pages.manageRecoveryCodes({ remaining: recoveryCodesRemaining }) }, r);
   }

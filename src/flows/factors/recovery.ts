@@ -19,26 +19,28 @@ export const parseRecoveryCode = (input: unknown): string | null => (typeof inpu
 const RECOVERY_SET = 'recovery-codes';
 
 /**
- * A fresh set: the codes to show once, and what the store keeps — the
- * digests, and with `recoveryCodes.viewable` the codes sealed with the key ring.
+ * A fresh set made at `now`: the codes to show once, and what the store
+ * keeps — the digests, and with `recoveryCodes.viewable` the set sealed with
+ * the key ring: when it was made, then the codes.
  */
-export async function newRecoveryCodes(cfg: ResolvedConfig, userId: string): Promise<{ codes: string[]; set: RecoverySet }> {
+export async function newRecoveryCodes(cfg: ResolvedConfig, userId: string, now: number): Promise<{ codes: string[]; set: RecoverySet }> {
   const codes = generateRecoveryCodes({ count: cfg.recoveryCodeCount, ...(cfg.random === undefined ? {} : { random: cfg.random }) });
   const digests = codes.map((c) => recoveryDigest(cfg, c));
   if (!cfg.viewableRecoveryCodes) return { codes, set: { digests, sealed: null } };
   // Without the dashes, so 100 codes stay within a store's 4096 characters.
-  const text = utf8ToBytes(codes.map((c) => c.replaceAll('-', '')).join(' '));
+  const text = utf8ToBytes([String(now), ...codes.map((c) => c.replaceAll('-', ''))].join(' '));
   return { codes, set: { digests, sealed: await cfg.vault.seal(userId, RECOVERY_SET, text) } };
 }
 
-/** The codes of a stored set still unused: the sealed copy opened, kept where its digest is still in the set. */
-export async function unusedRecoveryCodes(cfg: ResolvedConfig, userId: string, set: RecoverySet): Promise<string[]> {
-  if (set.sealed === null || set.digests.length === 0) return [];
+/** The codes of a stored set still unused (the sealed copy opened, kept where its digest is still in the set), and when the set was made. */
+export async function unusedRecoveryCodes(cfg: ResolvedConfig, userId: string, set: RecoverySet): Promise<{ codes: string[]; createdAt: number | null }> {
+  if (set.sealed === null) return { codes: [], createdAt: null };
   const { secret } = await cfg.vault.open(userId, RECOVERY_SET, set.sealed);
-  const left = new Set(set.digests);
-  const codes = new TextDecoder().decode(secret).split(' ').map((c) => normalizeRecoveryCode(c));
+  const [made, ...words] = new TextDecoder().decode(secret).split(' ');
   secret.fill(0);
-  return codes.filter((c): c is string => c !== null && left.has(recoveryDigest(cfg, c)));
+  const left = new Set(set.digests);
+  const codes = words.map((c) => normalizeRecoveryCode(c)).filter((c): c is string => c !== null && left.has(recoveryDigest(cfg, c)));
+  return { codes, createdAt: Number(made) };
 }
 
 const recoveryDigest = (cfg: ResolvedConfig, canonical: string): string => hashRecoveryCode(canonical, cfg.pepper === undefined ? {} : { pepper: cfg.pepper });
