@@ -224,6 +224,8 @@ export async function startApp({ dataDir, port = 3000, hostname = '127.0.0.1', e
   handle = app.fetch;
 
   return {
+    /** Where the pages are meant to be opened (passkeys are bound to it). */
+    origin,
     url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${address.port}`,
     close: async () => {
       await new Promise((resolve) => server.close(resolve));

@@ -7,7 +7,7 @@ const app = await startApp({
   port: Number(process.env.PORT ?? 3000),
   hostname: process.env.HOST ?? '127.0.0.1',
 });
-console.log(`mfakit demo listening on ${app.url}`);
+console.log(`mfakit demo: open ${app.origin} (listening on ${app.url})`);
 
 // Close the database cleanly (PGlite writes its files on close).
 for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
