@@ -51,7 +51,7 @@ async function fullFlow(store: MfaStore, userId: string): Promise<string[]> {
   if (!fresh.ok) throw new Error(`regenerate failed: ${fresh.reason}`);
   const regenerated = fresh.recoveryCodes;
   const viewed = await mfa.viewRecoveryCodes(userId, { code: regenerated[9]! });
-  expect(viewed).toEqual({ ok: true, recoveryCodes: regenerated.slice(0, 9) });
+  expect(viewed).toEqual({ ok: true, recoveryCodes: regenerated.slice(0, 9), createdAt: fresh.createdAt });
   // E-mail codes: one verified, one left waiting; neither the codes nor the destinations may be stored.
   const sent: string[] = [];
   const destinations = ['jane.doe+mfa@example.com', '+15550100123'];
