@@ -3,7 +3,8 @@
 // wire format independently of the reader under test.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeSecret, isMfaError, parseMigrationUri, parseOtpauthUri, type MfaError } from '../src/index.js';
+import { encodeSecret, isMfaError, parseMigrationUri, parseOtpauthUri } from '../src/index.js';
+import { mfaErrorMessage } from './expect-error.js';
 
 interface RefAccount {
   secret: Uint8Array;
@@ -51,16 +52,6 @@ function exportUri(accounts: RefAccount[], batch = { size: 1, index: 0, id: 7 },
   ];
   const b64 = btoa(String.fromCharCode(...bytes));
   return `otpauth-migration://offline?data=${urlEncode ? encodeURIComponent(b64) : b64}`;
-}
-
-function invalid(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(isMfaError(e, 'INVALID_URI')).toBe(true);
-    return (e as MfaError).message;
-  }
-  throw new Error('expected INVALID_URI');
 }
 
 const ALG = { 0: 'SHA1', 1: 'SHA1', 2: 'SHA256', 3: 'SHA512' } as const;
@@ -150,7 +141,7 @@ describe('parseMigrationUri', () => {
     [`otpauth-migration://offline?data=${btoa('\x08' + '\xff'.repeat(10) + '\x01')}`, 'longer than 10 bytes'],
     ['otpauth-migration://offline?data=' + 'A'.repeat(17000), 'longer than'],
   ])('%s → %s', (uri, reason) => {
-    expect(invalid(() => parseMigrationUri(uri))).toContain(reason);
+    expect(mfaErrorMessage('INVALID_URI', () => parseMigrationUri(uri))).toContain(reason);
   });
 
   it('a foreign protobuf is refused or yields no accounts, never garbage secrets', () => {
@@ -168,6 +159,6 @@ describe('parseMigrationUri', () => {
   });
 
   it('non-strings are INVALID_URI', () => {
-    for (const v of [undefined, null, 1, {}]) invalid(() => parseMigrationUri(v as never));
+    for (const v of [undefined, null, 1, {}]) mfaErrorMessage('INVALID_URI', () => parseMigrationUri(v as never));
   });
 });

@@ -2,19 +2,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildOtpauthUri, encodeSecret, generateSecret, isMfaError, MfaError, parseOtpauthUri, type OtpauthUriParams } from '../src/index.js';
+import { mfaErrorMessage } from './expect-error.js';
 
 const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
-
-/** Expects `fn` to throw MfaError('INVALID_URI') and returns its message. */
-function invalidUri(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(isMfaError(e, 'INVALID_URI')).toBe(true);
-    return (e as MfaError).message;
-  }
-  throw new Error('expected INVALID_URI');
-}
 
 // Issuers and accounts people have: Unicode, URI delimiters, percent signs, plus signs, e-mail addresses.
 // Colons are refused by design (the label separator); surrounding whitespace is refused (parsers trim it).
@@ -267,18 +257,18 @@ describe('parseOtpauthUri refuses broken URIs with INVALID_URI and a reason', ()
     [`otpauth://totp/a?secret=${SECRET}&issuer=%E0%A4%A`, 'not valid percent-encoding'],
     [`otpauth://totp/${'a'.repeat(9000)}?secret=${SECRET}`, 'longer than'],
   ])('%j → %s', (uri, reason) => {
-    expect(invalidUri(() => parseOtpauthUri(uri))).toContain(reason);
+    expect(mfaErrorMessage('INVALID_URI', () => parseOtpauthUri(uri))).toContain(reason);
   });
 
   it('the message never contains the secret', () => {
     const uri = `otpauth://totp/ACME:a?secret=${SECRET}&secret=${SECRET.slice(0, 16)}`;
-    expect(invalidUri(() => parseOtpauthUri(uri))).not.toContain(SECRET.slice(0, 8));
+    expect(mfaErrorMessage('INVALID_URI', () => parseOtpauthUri(uri))).not.toContain(SECRET.slice(0, 8));
     const bad = `otpauth://totp/a?secret=${SECRET.slice(0, 20)}!${SECRET.slice(21)}`;
-    expect(invalidUri(() => parseOtpauthUri(bad))).not.toContain(SECRET.slice(0, 8));
+    expect(mfaErrorMessage('INVALID_URI', () => parseOtpauthUri(bad))).not.toContain(SECRET.slice(0, 8));
   });
 
   it('a non-string is INVALID_URI too', () => {
-    for (const value of [undefined, null, 42, {}, new URL('https://x')]) invalidUri(() => parseOtpauthUri(value as never));
+    for (const value of [undefined, null, 42, {}, new URL('https://x')]) mfaErrorMessage('INVALID_URI', () => parseOtpauthUri(value as never));
   });
 
   it('arbitrary strings never produce any other exception', () => {

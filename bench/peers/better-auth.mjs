@@ -55,7 +55,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../free-port.mjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -320,15 +320,4 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
     `Accepts the same code twice within one 30 s step: ${r.acceptsSameCodeTwice ? 'yes' : 'no'}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
 }
